@@ -1,0 +1,50 @@
+// Argument checks and broadcast set-up shared by the op files.
+#pragma once
+#include <stdexcept>
+#include <string>
+
+#include "autodiff/ops.hpp"
+#include "kernels/cpu/elementwise.hpp"
+
+namespace maac::detail {
+
+[[noreturn]] inline void fail(const char* op, const std::string& what) {
+  throw std::invalid_argument(std::string(op) + ": " + what);
+}
+
+template <class T> void check_var(const char* op, const char* name, Var<T> v) {
+  if (!v.valid()) fail(op, std::string(name) + " is an empty Var");
+  if (v.device() != Device::cpu)
+    fail(op, std::string(name) + " is on " + device_name(v.device()) +
+                 "; this build runs autodiff ops on the cpu backend only");
+}
+
+template <class T> void check_same_tape(const char* op, Var<T> a, Var<T> b) {
+  if (a.tape != b.tape) fail(op, "inputs " + a.shape().str() + " and " + b.shape().str() + " live on different tapes");
+}
+
+// Where operand b finds element (m, r, c) of a: stride 0 on b's size-1 dimensions.
+inline cpu::Broadcast broadcast_layout(const Shape& sa, const Shape& sb) {
+  cpu::Broadcast bc;
+  bc.B = sa.batch(); bc.R = sa.rows(); bc.C = sa.cols();
+  bc.sc = sb.cols() == 1 ? 0 : 1;
+  bc.sr = sb.rows() == 1 ? 0 : sb.cols();
+  bc.sb = sb.batch() == 1 ? 0 : sb.rows() * sb.cols();
+  return bc;
+}
+
+// The same, after checking that b (rank <= a's) equals a or has size 1 where it differs.
+template <class T> cpu::Broadcast broadcast_of(const char* op, Var<T> a, Var<T> b) {
+  const Shape& sa = a.shape();
+  const Shape& sb = b.shape();
+  auto fits = [](int64_t nb, int64_t na) { return nb == na || nb == 1; };
+  if (sb.rank() > sa.rank() || !fits(sb.batch(), sa.batch()) || !fits(sb.rows(), sa.rows()) || !fits(sb.cols(), sa.cols()))
+    fail(op, "shapes " + sa.str() + " and " + sb.str() +
+                 ": expected the second to equal the first or to have size 1 where it differs");
+  return broadcast_layout(sa, sb);
+}
+
+inline bool any_grad() { return false; }
+template <class V, class... Rest> bool any_grad(V v, Rest... rest) { return v.requires_grad() || any_grad(rest...); }
+
+}  // namespace maac::detail

@@ -1,0 +1,157 @@
+// Element-wise ops: binary with broadcast, scale, unary functions, clamps.
+#include <algorithm>
+
+#include "autodiff/ops/common.hpp"
+
+namespace maac {
+using detail::fail;
+using math::Binary;
+
+namespace {
+
+const char* binary_name(Binary f) {
+  switch (f) {
+    case Binary::add: return "add";
+    case Binary::sub: return "sub";
+    case Binary::mul: return "mul";
+    case Binary::min: return "minimum";
+  }
+  return "binary";
+}
+
+}  // namespace
+
+// y = f(a, b);  da += dy df/da;  db += reduce_broadcast(dy df/db)
+template <class T> static void binary_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
+  auto& a = t.node(r.in[0]);
+  auto& b = t.node(r.in[1]);
+  cpu::binary_backward(static_cast<Binary>(r.integer[0]), detail::broadcast_layout(a.shape, b.shape), a.value, b.value, y.grad,
+                       a.grad, b.grad);
+}
+
+template <class T> static Var<T> binary(Binary f, Var<T> a, Var<T> b) {
+  const char* op = binary_name(f);
+  detail::check_var(op, "a", a);
+  detail::check_var(op, "b", b);
+  detail::check_same_tape(op, a, b);
+  cpu::Broadcast bc = detail::broadcast_of(op, a, b);
+  Var<T> y = a.tape->result(a.shape(), detail::any_grad(a, b));
+  cpu::binary_forward(f, bc, a.value(), b.value(), y.value());
+  if (y.requires_grad()) {
+    typename Tape<T>::Record rec{&binary_backward<T>, y.id, {a.id, b.id, -1, -1}};
+    rec.integer[0] = static_cast<int64_t>(f);
+    a.tape->record(rec);
+  }
+  return y;
+}
+
+template <class T> Var<T> add(Var<T> a, Var<T> b) { return binary(Binary::add, a, b); }
+template <class T> Var<T> sub(Var<T> a, Var<T> b) { return binary(Binary::sub, a, b); }
+template <class T> Var<T> mul(Var<T> a, Var<T> b) { return binary(Binary::mul, a, b); }
+template <class T> Var<T> minimum(Var<T> a, Var<T> b) { return binary(Binary::min, a, b); }
+
+// y = c x + d (scale and add_scalar);  dx += c dy
+template <class T> static void affine_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
+  auto& x = t.node(r.in[0]);
+  T c = static_cast<T>(r.real[0]);
+  for (int64_t i = 0; i < x.shape.numel(); ++i) x.grad[i] += c * y.grad[i];
+}
+
+template <class T> static Var<T> affine(const char* op, Var<T> x, double c, double d) {
+  detail::check_var(op, "x", x);
+  Var<T> y = x.tape->result(x.shape(), x.requires_grad());
+  T cc = static_cast<T>(c), dd = static_cast<T>(d);
+  for (int64_t i = 0; i < x.numel(); ++i) y.value()[i] = cc * x.value()[i] + dd;
+  if (y.requires_grad()) {
+    typename Tape<T>::Record rec{&affine_backward<T>, y.id, {x.id, -1, -1, -1}};
+    rec.real[0] = c;
+    x.tape->record(rec);
+  }
+  return y;
+}
+template <class T> Var<T> scale(Var<T> x, double c) { return affine("scale", x, c, 0.0); }
+template <class T> Var<T> add_scalar(Var<T> x, double c) { return affine("add_scalar", x, 1.0, c); }
+
+// y = f(x);  dx += dy f'(x)
+template <class T> static void unary_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
+  auto& x = t.node(r.in[0]);
+  cpu::unary_backward(static_cast<Unary>(r.integer[0]), x.value, y.value, y.grad, x.grad, x.shape.numel());
+}
+
+template <class T> Var<T> unary(Unary f, Var<T> x) {
+  detail::check_var("unary", "x", x);
+  Var<T> y = x.tape->result(x.shape(), x.requires_grad());
+  cpu::unary_forward(f, x.value(), y.value(), x.numel());
+  if (y.requires_grad()) {
+    typename Tape<T>::Record rec{&unary_backward<T>, y.id, {x.id, -1, -1, -1}};
+    rec.integer[0] = static_cast<int64_t>(f);
+    x.tape->record(rec);
+  }
+  return y;
+}
+
+// y = min(max(x, lo), hi);  dx += dy where lo < x < hi
+template <class T> static void clamp_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
+  auto& x = t.node(r.in[0]);
+  T lo = static_cast<T>(r.real[0]), hi = static_cast<T>(r.real[1]);
+  for (int64_t i = 0; i < x.shape.numel(); ++i)
+    if (x.value[i] > lo && x.value[i] < hi) x.grad[i] += y.grad[i];
+}
+
+template <class T> Var<T> clamp(Var<T> x, double lo, double hi) {
+  detail::check_var("clamp", "x", x);
+  if (!(lo <= hi)) fail("clamp", "bounds lo = " + std::to_string(lo) + ", hi = " + std::to_string(hi) + ": expected lo <= hi");
+  Var<T> y = x.tape->result(x.shape(), x.requires_grad());
+  for (int64_t i = 0; i < x.numel(); ++i) y.value()[i] = math::clamp(x.value()[i], T(lo), T(hi));
+  if (y.requires_grad()) {
+    typename Tape<T>::Record rec{&clamp_backward<T>, y.id, {x.id, -1, -1, -1}};
+    rec.real[0] = lo;
+    rec.real[1] = hi;
+    x.tape->record(rec);
+  }
+  return y;
+}
+
+// y = lo + softplus(hi - softplus(hi - x) - lo); gradients in kernels/math.cuh soft_clamp_grad
+template <class T> static void soft_clamp_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
+  auto& x = t.node(r.in[0]);
+  auto& lo = t.node(r.in[1]);
+  auto& hi = t.node(r.in[2]);
+  cpu::soft_clamp_backward(detail::broadcast_layout(x.shape, lo.shape), x.value, lo.value, hi.value, y.grad, x.grad, lo.grad, hi.grad);
+}
+
+template <class T> Var<T> soft_clamp(Var<T> x, Var<T> lo, Var<T> hi) {
+  detail::check_var("soft_clamp", "x", x);
+  detail::check_var("soft_clamp", "lo", lo);
+  detail::check_var("soft_clamp", "hi", hi);
+  detail::check_same_tape("soft_clamp", x, lo);
+  detail::check_same_tape("soft_clamp", x, hi);
+  if (lo.shape() != hi.shape())
+    fail("soft_clamp", "bounds lo " + lo.shape().str() + " and hi " + hi.shape().str() + ": expected equal shapes");
+  cpu::Broadcast bc = detail::broadcast_of("soft_clamp", x, lo);
+  Var<T> y = x.tape->result(x.shape(), detail::any_grad(x, lo, hi));
+  cpu::soft_clamp_forward(bc, x.value(), lo.value(), hi.value(), y.value());
+  if (y.requires_grad()) x.tape->record({&soft_clamp_backward<T>, y.id, {x.id, lo.id, hi.id, -1}});
+  return y;
+}
+
+#define MAAC_INSTANTIATE(T)                        \
+  template Var<T> add(Var<T>, Var<T>);             \
+  template Var<T> sub(Var<T>, Var<T>);             \
+  template Var<T> mul(Var<T>, Var<T>);             \
+  template Var<T> minimum(Var<T>, Var<T>);         \
+  template Var<T> scale(Var<T>, double);           \
+  template Var<T> add_scalar(Var<T>, double);      \
+  template Var<T> unary(Unary, Var<T>);            \
+  template Var<T> clamp(Var<T>, double, double);   \
+  template Var<T> soft_clamp(Var<T>, Var<T>, Var<T>);
+MAAC_INSTANTIATE(float)
+MAAC_INSTANTIATE(double)
+#undef MAAC_INSTANTIATE
+
+}  // namespace maac

@@ -1,0 +1,86 @@
+// matmul, linear and bias add. GEMMs run through kernels/cpu/gemm (Eigen).
+#include <algorithm>
+
+#include "autodiff/ops/common.hpp"
+#include "kernels/cpu/gemm.hpp"
+
+namespace maac {
+using cpu::Trans;
+using detail::fail;
+
+// y[n,m] = a[n,k] b[k,m];  da += dy b^T;  db += a^T dy
+template <class T> static void matmul_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
+  auto& a = t.node(r.in[0]);
+  auto& b = t.node(r.in[1]);
+  int64_t n = a.shape.rows(), k = a.shape.cols(), m = b.shape.cols();
+  if (a.grad) cpu::gemm<T>(Trans::no, Trans::yes, n, k, m, T(1), y.grad, m, b.value, m, T(1), a.grad, k);
+  if (b.grad) cpu::gemm<T>(Trans::yes, Trans::no, k, m, n, T(1), a.value, k, y.grad, m, T(1), b.grad, m);
+}
+
+template <class T> Var<T> matmul(Var<T> a, Var<T> b) {
+  detail::check_var("matmul", "a", a);
+  detail::check_var("matmul", "b", b);
+  detail::check_same_tape("matmul", a, b);
+  if (a.shape().rank() != 2 || b.shape().rank() != 2 || a.cols() != b.rows())
+    fail("matmul", "a " + a.shape().str() + " and b " + b.shape().str() + ": expected [n,k] and [k,m]");
+  int64_t n = a.rows(), k = a.cols(), m = b.cols();
+  Var<T> y = a.tape->result(Shape{n, m}, detail::any_grad(a, b));
+  cpu::gemm<T>(Trans::no, Trans::no, n, m, k, T(1), a.value(), k, b.value(), m, T(0), y.value(), m);
+  if (y.requires_grad()) a.tape->record({&matmul_backward<T>, y.id, {a.id, b.id, -1, -1}});
+  return y;
+}
+
+// y[n,out] = x[n,in] w[in,out] + b[1,out];  dx += dy w^T;  dw += x^T dy;  db += sum_rows(dy)
+template <class T> static void linear_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
+  auto& x = t.node(r.in[0]);
+  auto& w = t.node(r.in[1]);
+  auto& b = t.node(r.in[2]);
+  int64_t n = x.shape.rows(), in = x.shape.cols(), out = w.shape.cols();
+  if (x.grad) cpu::gemm<T>(Trans::no, Trans::yes, n, in, out, T(1), y.grad, out, w.value, out, T(1), x.grad, in);
+  if (w.grad) cpu::gemm<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, y.grad, out, T(1), w.grad, out);
+  if (b.grad)
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < out; ++j) b.grad[j] += y.grad[i * out + j];
+}
+
+template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b) {
+  detail::check_var("linear", "x", x);
+  detail::check_var("linear", "w", w);
+  detail::check_var("linear", "b", b);
+  detail::check_same_tape("linear", x, w);
+  detail::check_same_tape("linear", x, b);
+  if (x.shape().rank() != 2 || w.shape().rank() != 2 || x.cols() != w.rows() || b.numel() != w.cols() ||
+      b.rows() != 1)
+    fail("linear", "x " + x.shape().str() + ", w " + w.shape().str() + ", b " + b.shape().str() +
+                       ": expected x [n,in], w [in,out], b [1,out]");
+  int64_t n = x.rows(), in = x.cols(), out = w.cols();
+  Var<T> y = x.tape->result(Shape{n, out}, detail::any_grad(x, w, b));
+  // Bias first, then the GEMM accumulates onto it (beta = 1).
+  for (int64_t i = 0; i < n; ++i) std::copy_n(b.value(), out, y.value() + i * out);
+  cpu::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, T(1), y.value(), out);
+  if (y.requires_grad()) x.tape->record({&linear_backward<T>, y.id, {x.id, w.id, b.id, -1}});
+  return y;
+}
+
+template <class T> Var<T> add_bias(Var<T> x, Var<T> b) {
+  detail::check_var("add_bias", "x", x);
+  detail::check_var("add_bias", "b", b);
+  bool ok = b.rows() == 1 && b.cols() == x.cols() && b.shape().batch() == x.shape().batch() &&
+            b.shape().rank() == x.shape().rank();
+  if (!ok)
+    fail("add_bias", "x " + x.shape().str() + " and b " + b.shape().str() +
+                         ": expected b [1,d] for x [n,d], or b [M,1,d] for x [M,n,d]");
+  return add(x, b);
+}
+
+#define MAAC_INSTANTIATE(T)                      \
+  template Var<T> matmul(Var<T>, Var<T>);        \
+  template Var<T> linear(Var<T>, Var<T>, Var<T>); \
+  template Var<T> add_bias(Var<T>, Var<T>);
+MAAC_INSTANTIATE(float)
+MAAC_INSTANTIATE(double)
+#undef MAAC_INSTANTIATE
+
+}  // namespace maac

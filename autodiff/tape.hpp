@@ -1,0 +1,131 @@
+// The tape: a flat list of records replayed in reverse (DESIGN decision 2).
+// Recording order is a valid reverse order, so backward never recurses. Activations
+// and their gradients come from an arena that reset() rewinds; parameters are aliased.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "autodiff/arena.hpp"
+#include "autodiff/parameter.hpp"
+#include "autodiff/tensor.hpp"
+
+namespace maac {
+
+template <class T> class Tape;
+
+// A handle to one tape node. Cheap to copy; valid until the tape is reset.
+template <class T>
+struct Var {
+  Tape<T>* tape = nullptr;
+  int id = -1;
+
+  bool valid() const { return tape != nullptr && id >= 0; }
+  const Shape& shape() const;
+  int64_t numel() const { return shape().numel(); }
+  int64_t rows() const { return shape().rows(); }
+  int64_t cols() const { return shape().cols(); }
+  T* value() const;
+  T* grad() const;  // nullptr when the node needs no gradient
+  bool requires_grad() const;
+  Device device() const;
+  TensorView<T> view() const { return {value(), shape(), device()}; }
+  // The scalar value of a one-element tensor.
+  T item() const;
+};
+
+template <class T>
+class Tape {
+ public:
+  struct Node {
+    Shape shape;
+    T* value = nullptr;
+    T* grad = nullptr;      // arena-owned unless it aliases a parameter's gradient
+    bool requires_grad = false;
+    bool external_grad = false;
+    Device device = Device::cpu;
+  };
+  struct Record;
+  using BackwardFn = void (*)(Tape&, const Record&);
+  // One recorded op: its backward function, output, inputs and saved arguments.
+  struct Record {
+    BackwardFn backward = nullptr;
+    int out = -1;
+    std::array<int, 4> in{-1, -1, -1, -1};
+    std::array<double, 4> real{};       // scalar arguments (scale, bounds, ...)
+    std::array<int64_t, 4> integer{};   // integer arguments (offsets, counts, ...)
+    const int32_t* index = nullptr;     // row indices or member offsets (arena-owned)
+  };
+
+  explicit Tape(size_t arena_bytes = size_t(1) << 22) : arena_(arena_bytes) {}
+  Tape(const Tape&) = delete;
+  Tape& operator=(const Tape&) = delete;
+
+  // Leaves. constant: no gradient. input: a leaf whose gradient backward() fills.
+  // param: aliases the parameter's value, and backward() accumulates into its gradient.
+  Var<T> constant(Shape shape, const T* data);
+  Var<T> input(Shape shape, const T* data);
+  Var<T> param(Parameter<T>& p);
+  Var<T> constant(const TensorView<T>& v) { return constant(v.shape, v.data); }
+
+  // An uninitialised arena-backed node: ops write their forward result into it.
+  Var<T> result(Shape shape, bool requires_grad);
+  // A node that shares x's value and gradient under another shape (reshape).
+  Var<T> alias(Var<T> x, Shape shape);
+  // Arena integers for ops that keep indices until backward.
+  int32_t* indices(int64_t count) { return arena_.allocate<int32_t>(count); }
+  T* scratch(int64_t count) { return arena_.allocate<T>(count); }
+
+  void record(const Record& r) { records_.push_back(r); }
+  bool grad_enabled() const { return grad_enabled_; }
+  void set_grad_enabled(bool on) { grad_enabled_ = on; }
+
+  // Reverse pass. A one-element output is seeded with 1; otherwise pass the seed
+  // gradient (out's shape). Intermediate gradients are zeroed here, once; parameter
+  // gradients accumulate (zero them with zero_grad()).
+  void backward(Var<T> out);
+  void backward(Var<T> out, const T* seed);
+
+  // Forget every node and record; keeps the memory for the next step.
+  void reset();
+
+  Node& node(int id) { return nodes_[static_cast<size_t>(id)]; }
+  const Node& node(int id) const { return nodes_[static_cast<size_t>(id)]; }
+  Var<T> var(int id) { return Var<T>{this, id}; }
+  size_t node_count() const { return nodes_.size(); }
+  size_t record_count() const { return records_.size(); }
+  Arena& arena() { return arena_; }
+
+ private:
+  int push(Node n);
+
+  Arena arena_;
+  std::vector<Node> nodes_;
+  std::vector<Record> records_;
+  bool grad_enabled_ = true;
+};
+
+// Turns recording off for a scope (acting, target computation).
+template <class T>
+class NoGrad {
+ public:
+  explicit NoGrad(Tape<T>& t) : tape_(t), was_(t.grad_enabled()) { t.set_grad_enabled(false); }
+  ~NoGrad() { tape_.set_grad_enabled(was_); }
+  NoGrad(const NoGrad&) = delete;
+  NoGrad& operator=(const NoGrad&) = delete;
+
+ private:
+  Tape<T>& tape_;
+  bool was_;
+};
+
+template <class T> const Shape& Var<T>::shape() const { return tape->node(id).shape; }
+template <class T> T* Var<T>::value() const { return tape->node(id).value; }
+template <class T> T* Var<T>::grad() const { return tape->node(id).grad; }
+template <class T> bool Var<T>::requires_grad() const { return tape->node(id).requires_grad; }
+template <class T> Device Var<T>::device() const { return tape->node(id).device; }
+
+extern template class Tape<float>;
+extern template class Tape<double>;
+
+}  // namespace maac

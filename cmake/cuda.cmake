@@ -1,0 +1,38 @@
+# MAAC_CUDA=AUTO builds the CUDA backend whenever nvcc is found (also in
+# /usr/local/cuda/bin, which CMake 3.25 does not search by itself); ON requires it;
+# OFF builds CPU only. CUDA code compiles and links without a GPU.
+set(MAAC_CUDA AUTO CACHE STRING "Build the CUDA backend: AUTO, ON or OFF")
+set_property(CACHE MAAC_CUDA PROPERTY STRINGS AUTO ON OFF)
+string(TOUPPER "${MAAC_CUDA}" _maac_cuda)
+if(NOT _maac_cuda MATCHES "^(AUTO|ON|OFF)$")
+  message(FATAL_ERROR "MAAC_CUDA='${MAAC_CUDA}': expected AUTO, ON or OFF")
+endif()
+
+set(MAAC_HAVE_CUDA OFF)
+if(NOT _maac_cuda STREQUAL "OFF")
+  if(NOT CMAKE_CUDA_COMPILER)
+    find_program(_maac_nvcc nvcc HINTS /usr/local/cuda/bin ENV CUDA_PATH PATH_SUFFIXES bin)
+    if(_maac_nvcc)
+      set(CMAKE_CUDA_COMPILER "${_maac_nvcc}" CACHE FILEPATH "CUDA compiler")
+    endif()
+  endif()
+  if(CMAKE_CUDA_COMPILER)
+    set(CMAKE_CUDA_ARCHITECTURES 80 90 CACHE STRING "CUDA architectures")
+    enable_language(CUDA)
+    # CMake 3.25 does not know nvcc 13's C++20 flag: teach it, then ask for C++20.
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    list(APPEND CMAKE_CUDA_COMPILE_FEATURES cuda_std_20)
+    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+    set(CMAKE_CUDA_EXTENSIONS OFF)
+    find_package(CUDAToolkit REQUIRED)
+    set(MAAC_HAVE_CUDA ON)
+    message(STATUS "maac: CUDA backend ON (${CMAKE_CUDA_COMPILER}, sm_80 and sm_90)")
+  elseif(_maac_cuda STREQUAL "ON")
+    message(FATAL_ERROR "MAAC_CUDA=ON but nvcc was not found on PATH or in /usr/local/cuda/bin. "
+                        "Install the CUDA Toolkit or configure with -DMAAC_CUDA=OFF.")
+  else()
+    message(STATUS "maac: CUDA backend OFF (nvcc not found)")
+  endif()
+endif()

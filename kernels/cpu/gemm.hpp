@@ -1,0 +1,27 @@
+// CPU GEMMs through Eigen on raw row-major pointers. Eigen stays inside gemm.cpp so
+// that CUDA translation units never see it (DESIGN: facts checked on these machines).
+#pragma once
+#include <cstdint>
+
+namespace maac::cpu {
+
+enum class Trans : bool { no = false, yes = true };
+
+// C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C, all row-major with leading
+// dimensions lda, ldb, ldc (elements between consecutive rows of the stored matrix).
+template <class T>
+void gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda,
+          const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
+// The same GEMM on `batch` matrices spaced by the given strides (a stride of 0
+// broadcasts one matrix to every batch entry), like cublasGemmStridedBatched.
+template <class T>
+void gemm_strided_batched(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A,
+                          int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b,
+                          T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch);
+
+// Threads used by the CPU backend (Eigen's GEMMs and the element-wise loops).
+void set_threads(int n);
+int threads();
+
+}  // namespace maac::cpu

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs every Debian package maac needs, then configures and builds (Release).
+# Usage: scripts/setup.sh [extra cmake -D options...]   (BUILD_DIR=build by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake pkg-config git
+  libeigen3-dev            # CPU GEMMs and vector math
+  catch2                   # unit tests (Catch2 v2)
+  libbenchmark-dev         # bench/
+  libcli11-dev             # command line
+  libfmt-dev libspdlog-dev # formatting and logs
+  nlohmann-json3-dev       # configs, checkpoint headers
+  libmujoco-dev libqhull-dev # MuJoCo 2.2.2 (its CMake config needs qhull)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+BUILD_DIR=${BUILD_DIR:-build}
+cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "$@"
+cmake --build "$BUILD_DIR" -j "$(nproc)"
