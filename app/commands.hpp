@@ -1,0 +1,12 @@
+// The `maac` program is thin: each command group registers its subcommands here and
+// main() turns exceptions into a message and a non-zero status (DESIGN decision 8).
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace maac::app {
+
+// Each adds its subcommands to the program; defined in its own *_commands.cpp.
+void add_gradcheck_commands(CLI::App& app);
+void add_env_commands(CLI::App& app);
+
+}  // namespace maac::app

@@ -1,0 +1,29 @@
+// A dense layer y = x W + b with W [in, out], b [1, out].
+#pragma once
+#include <string>
+
+#include "autodiff/ops.hpp"
+#include "autodiff/random.hpp"
+
+namespace maac {
+
+template <class T>
+class Linear {
+ public:
+  Linear(const std::string& name, int64_t in, int64_t out, Rng& rng);
+  Var<T> forward(Tape<T>& tape, Var<T> x) { return linear(x, tape.param(weight_), tape.param(bias_)); }
+  ParameterList<T> parameters() { return {&weight_, &bias_}; }
+  int64_t in() const { return weight_.shape()[0]; }
+  int64_t out() const { return weight_.shape()[1]; }
+  Parameter<T>& weight() { return weight_; }
+  Parameter<T>& bias() { return bias_; }
+
+ private:
+  Parameter<T> weight_;
+  Parameter<T> bias_;
+};
+
+extern template class Linear<float>;
+extern template class Linear<double>;
+
+}  // namespace maac

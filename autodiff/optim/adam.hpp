@@ -1,0 +1,54 @@
+// Adam with bias correction (Kingma & Ba), optional L2 weight decay added to the
+// gradient (as torch.optim.Adam's weight_decay, which MBPO's models use).
+#pragma once
+#include <vector>
+
+#include "autodiff/parameter.hpp"
+
+namespace maac {
+
+struct AdamOptions {
+  double lr = 3e-4;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+};
+
+template <class T>
+class Adam {
+ public:
+  Adam(ParameterList<T> params, AdamOptions options);
+  // One update from the parameters' current gradients.
+  void step();
+  void zero_grad() { maac::zero_grad(params_); }
+  int64_t steps() const { return steps_; }
+  const AdamOptions& options() const { return options_; }
+  void set_lr(double lr) { options_.lr = lr; }
+  const ParameterList<T>& parameters() const { return params_; }
+  // Moment estimates, one pair per parameter (for checkpoints).
+  std::vector<Buffer<T>>& first_moments() { return m_; }
+  std::vector<Buffer<T>>& second_moments() { return v_; }
+  void set_steps(int64_t s) { steps_ = s; }
+
+ private:
+  ParameterList<T> params_;
+  AdamOptions options_;
+  std::vector<Buffer<T>> m_, v_;
+  int64_t steps_ = 0;
+};
+
+extern template class Adam<float>;
+extern template class Adam<double>;
+
+// target <- (1 - tau) target + tau source, parameter by parameter (same shapes).
+template <class T> void polyak_update(const ParameterList<T>& target, const ParameterList<T>& source, double tau);
+
+// Copies source values into target (same shapes): hard target-network update.
+template <class T> void copy_parameters(const ParameterList<T>& target, const ParameterList<T>& source);
+
+// Scales all gradients so that their global L2 norm is at most max_norm; returns the
+// norm before clipping (non-finite when some gradient is).
+template <class T> double clip_grad_norm(const ParameterList<T>& params, double max_norm);
+
+}  // namespace maac

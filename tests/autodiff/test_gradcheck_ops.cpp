@@ -1,0 +1,210 @@
+// Every op against float64 central differences (one TEST_CASE = one ctest test per op).
+#include "tests/autodiff/gradcheck_helpers.hpp"
+
+using namespace maac;
+using maac::test::constant_input;
+using maac::test::random_input;
+using maac::test::require_passes;
+using V = Var<double>;
+using Vs = std::vector<V>;
+
+TEST_CASE("matmul") {
+  require_passes(gradcheck("matmul", [](Tape<double>&, const Vs& v) { return matmul(v[0], v[1]); },
+                           {random_input("a", {3, 4}), random_input("b", {4, 5})}));
+}
+
+TEST_CASE("linear") {
+  require_passes(gradcheck("linear", [](Tape<double>&, const Vs& v) { return linear(v[0], v[1], v[2]); },
+                           {random_input("x", {5, 3}), random_input("w", {3, 4}), random_input("b", {1, 4})}));
+}
+
+TEST_CASE("add_bias") {
+  auto f = [](Tape<double>&, const Vs& v) { return add_bias(v[0], v[1]); };
+  require_passes(gradcheck("add_bias rank 2", f, {random_input("x", {4, 3}), random_input("b", {1, 3})}));
+  require_passes(gradcheck("add_bias rank 3", f, {random_input("x", {2, 4, 3}), random_input("b", {2, 1, 3})}));
+}
+
+TEST_CASE("ensemble_linear all members") {
+  auto f = [](Tape<double>&, const Vs& v) { return ensemble_linear(v[0], v[1], v[2]); };
+  require_passes(gradcheck("per-member rows", f,
+                           {random_input("x", {3, 4, 5}), random_input("w", {3, 5, 2}), random_input("b", {3, 1, 2})}));
+  require_passes(gradcheck("shared rows", f,
+                           {random_input("x", {4, 5}), random_input("w", {3, 5, 2}), random_input("b", {3, 1, 2})}));
+}
+
+TEST_CASE("ensemble_linear routed") {
+  // Member 1 owns no rows: its gradient must stay zero and still match.
+  std::vector<int32_t> offsets{0, 2, 2, 5};
+  auto f = [&](Tape<double>&, const Vs& v) { return ensemble_linear_routed(v[0], v[1], v[2], offsets); };
+  require_passes(gradcheck("ensemble_linear_routed", f,
+                           {random_input("x", {5, 4}), random_input("w", {3, 4, 2}), random_input("b", {3, 1, 2})}));
+}
+
+TEST_CASE("add") {
+  auto f = [](Tape<double>&, const Vs& v) { return add(v[0], v[1]); };
+  require_passes(gradcheck("same shape", f, {random_input("a", {3, 4}), random_input("b", {3, 4})}));
+  require_passes(gradcheck("row broadcast", f, {random_input("a", {3, 4}), random_input("b", {1, 4})}));
+  require_passes(gradcheck("column broadcast", f, {random_input("a", {3, 4}), random_input("b", {3, 1})}));
+  require_passes(gradcheck("scalar broadcast", f, {random_input("a", {2, 3, 4}), random_input("b", {1, 1})}));
+  require_passes(gradcheck("member broadcast", f, {random_input("a", {2, 3, 4}), random_input("b", {2, 1, 4})}));
+}
+
+TEST_CASE("sub") {
+  auto f = [](Tape<double>&, const Vs& v) { return sub(v[0], v[1]); };
+  require_passes(gradcheck("same shape", f, {random_input("a", {3, 4}), random_input("b", {3, 4})}));
+  require_passes(gradcheck("column broadcast", f, {random_input("a", {3, 4}), random_input("b", {3, 1})}));
+}
+
+TEST_CASE("mul") {
+  auto f = [](Tape<double>&, const Vs& v) { return mul(v[0], v[1]); };
+  require_passes(gradcheck("same shape", f, {random_input("a", {3, 4}), random_input("b", {3, 4})}));
+  require_passes(gradcheck("row broadcast", f, {random_input("a", {3, 4}), random_input("b", {1, 4})}));
+  require_passes(gradcheck("column broadcast", f, {random_input("a", {2, 3, 4}), random_input("b", {2, 3, 1})}));
+}
+
+TEST_CASE("minimum") {
+  // a in [-1, 0) and b in (0, 1] mixed per element, so no entry sits on the tie a == b.
+  GradcheckInput a = random_input("a", {4, 3}, -1, 1, 1, {0.0}, 0.1);
+  GradcheckInput b = random_input("b", {4, 3}, -1, 1, 2, {0.0}, 0.1);
+  for (size_t i = 0; i < a.value.size(); ++i)
+    if (std::fabs(a.value[i] - b.value[i]) < 0.1) b.value[i] = -b.value[i] + (b.value[i] > 0 ? -0.2 : 0.2);
+  require_passes(gradcheck("minimum", [](Tape<double>&, const Vs& v) { return minimum(v[0], v[1]); }, {a, b}));
+}
+
+TEST_CASE("scale") {
+  require_passes(gradcheck("scale", [](Tape<double>&, const Vs& v) { return scale(v[0], -2.5); },
+                           {random_input("x", {3, 4})}));
+}
+
+TEST_CASE("add_scalar") {
+  require_passes(gradcheck("add_scalar", [](Tape<double>&, const Vs& v) { return add_scalar(v[0], 0.7); },
+                           {random_input("x", {3, 4})}));
+}
+
+namespace {
+void check_unary(Unary f, const char* name, double lo, double hi, std::vector<double> kinks = {}) {
+  require_passes(gradcheck(name, [f](Tape<double>&, const Vs& v) { return unary(f, v[0]); },
+                           {random_input("x", {4, 5}, lo, hi, 3, kinks)}));
+}
+}  // namespace
+
+TEST_CASE("exp") { check_unary(Unary::exp, "exp", -2, 2); }
+TEST_CASE("log") { check_unary(Unary::log, "log", 0.2, 3); }
+TEST_CASE("square") { check_unary(Unary::square, "square", -2, 2); }
+TEST_CASE("tanh") { check_unary(Unary::tanh, "tanh", -3, 3); }
+TEST_CASE("relu") { check_unary(Unary::relu, "relu", -2, 2, {0.0}); }
+TEST_CASE("silu") { check_unary(Unary::silu, "silu", -4, 4); }
+TEST_CASE("softplus") {
+  check_unary(Unary::softplus, "softplus", -4, 4);
+  check_unary(Unary::softplus, "softplus far tails", -40, 40);
+}
+TEST_CASE("sigmoid") { check_unary(Unary::sigmoid, "sigmoid", -5, 5); }
+
+TEST_CASE("clamp") {
+  require_passes(gradcheck("clamp", [](Tape<double>&, const Vs& v) { return clamp(v[0], -0.5, 0.5); },
+                           {random_input("x", {4, 5}, -1, 1, 4, {-0.5, 0.5})}));
+}
+
+TEST_CASE("soft_clamp") {
+  // Inputs across and beyond the bounds; gradients reach x and both learnable bounds.
+  auto f = [](Tape<double>&, const Vs& v) { return soft_clamp(v[0], v[1], v[2]); };
+  require_passes(gradcheck("soft_clamp rank 2", f,
+                           {random_input("x", {6, 3}, -14, 3), random_input("lo", {1, 3}, -10.5, -9.5),
+                            random_input("hi", {1, 3}, 0.3, 0.7)}));
+  require_passes(gradcheck("soft_clamp ensemble", f,
+                           {random_input("x", {2, 4, 3}, -3, 3), random_input("lo", {2, 1, 3}, -2, -1),
+                            random_input("hi", {2, 1, 3}, 0.5, 1.5)}));
+}
+
+TEST_CASE("concat_cols") {
+  require_passes(gradcheck("concat_cols",
+                           [](Tape<double>&, const Vs& v) { return concat_cols<double>({v[0], v[1], v[2]}); },
+                           {random_input("a", {3, 2}), random_input("b", {3, 4}), random_input("c", {3, 1})}));
+  require_passes(gradcheck("concat_cols rank 3",
+                           [](Tape<double>&, const Vs& v) { return concat_cols<double>({v[0], v[1]}); },
+                           {random_input("a", {2, 3, 2}), random_input("b", {2, 3, 3})}));
+}
+
+TEST_CASE("split_cols") {
+  // Parts weighted differently so that a wrong slice shows in the gradient.
+  auto f = [](Tape<double>&, const Vs& v) {
+    auto parts = split_cols(v[0], {2, 3, 1});
+    return concat_cols<double>({scale(parts[2], 3.0), parts[0], square(parts[1])});
+  };
+  require_passes(gradcheck("split_cols", f, {random_input("x", {4, 6})}));
+  require_passes(gradcheck("slice_cols", [](Tape<double>&, const Vs& v) { return slice_cols(v[0], 1, 3); },
+                           {random_input("x", {2, 4, 5})}));
+}
+
+TEST_CASE("gather_rows") {
+  std::vector<int32_t> rows{3, 0, 3, 1};  // repeats accumulate in backward
+  require_passes(gradcheck("gather_rows", [&](Tape<double>&, const Vs& v) { return gather_rows(v[0], rows); },
+                           {random_input("x", {5, 3})}));
+}
+
+TEST_CASE("scatter_rows") {
+  std::vector<int32_t> rows{4, 0, 4};  // rows 1..3 stay zero, row 4 sums two inputs
+  require_passes(gradcheck("scatter_rows", [&](Tape<double>&, const Vs& v) { return scatter_rows(v[0], rows, 5); },
+                           {random_input("x", {3, 2})}));
+}
+
+TEST_CASE("tile_rows") {
+  require_passes(gradcheck("tile_rows", [](Tape<double>&, const Vs& v) { return tile_rows(v[0], 3); },
+                           {random_input("x", {2, 4})}));
+}
+
+TEST_CASE("broadcast_rows") {
+  require_passes(gradcheck("broadcast_rows", [](Tape<double>&, const Vs& v) { return broadcast_rows(v[0], 5); },
+                           {random_input("x", {1, 4})}));
+}
+
+TEST_CASE("reshape") {
+  require_passes(gradcheck("reshape", [](Tape<double>&, const Vs& v) { return square(reshape(v[0], Shape{2, 6})); },
+                           {random_input("x", {3, 4})}));
+}
+
+TEST_CASE("sum") {
+  require_passes(gradcheck("sum", [](Tape<double>&, const Vs& v) { return sum(v[0]); }, {random_input("x", {2, 3, 4})}));
+}
+TEST_CASE("mean") {
+  require_passes(gradcheck("mean", [](Tape<double>&, const Vs& v) { return mean(v[0]); }, {random_input("x", {3, 4})}));
+}
+TEST_CASE("sum_rows") {
+  auto f = [](Tape<double>&, const Vs& v) { return sum_rows(v[0]); };
+  require_passes(gradcheck("sum_rows", f, {random_input("x", {3, 4})}));
+  require_passes(gradcheck("sum_rows rank 3", f, {random_input("x", {2, 3, 4})}));
+}
+TEST_CASE("mean_rows") {
+  require_passes(gradcheck("mean_rows", [](Tape<double>&, const Vs& v) { return mean_rows(v[0]); },
+                           {random_input("x", {3, 4})}));
+}
+TEST_CASE("sum_cols") {
+  auto f = [](Tape<double>&, const Vs& v) { return sum_cols(v[0]); };
+  require_passes(gradcheck("sum_cols", f, {random_input("x", {3, 4})}));
+  require_passes(gradcheck("sum_cols rank 3", f, {random_input("x", {2, 3, 4})}));
+}
+TEST_CASE("mean_cols") {
+  require_passes(gradcheck("mean_cols", [](Tape<double>&, const Vs& v) { return mean_cols(v[0]); },
+                           {random_input("x", {3, 4})}));
+}
+
+TEST_CASE("gaussian_sample") {
+  // Noise is usually a constant; here it is differentiable too, to check every path.
+  require_passes(gradcheck("gaussian_sample", [](Tape<double>&, const Vs& v) { return gaussian_sample(v[0], v[1], v[2]); },
+                           {random_input("mu", {4, 3}), random_input("log_std", {4, 3}, -2, 1),
+                            random_input("eps", {4, 3}, -2, 2)}));
+}
+
+TEST_CASE("squashed_gaussian_sample") {
+  require_passes(gradcheck("squashed_gaussian_sample",
+                           [](Tape<double>&, const Vs& v) { return squashed_gaussian_sample(v[0], v[1], v[2]); },
+                           {random_input("mu", {4, 3}), random_input("log_std", {4, 3}, -2, 0.5),
+                            constant_input(random_input("eps", {4, 3}, -2, 2))}));
+}
+
+TEST_CASE("squashed_gaussian_log_prob") {
+  require_passes(gradcheck("squashed_gaussian_log_prob",
+                           [](Tape<double>&, const Vs& v) { return squashed_gaussian_log_prob(v[0], v[1], v[2]); },
+                           {random_input("mu", {4, 3}, -2, 2), random_input("log_std", {4, 3}, -2, 0.5),
+                            constant_input(random_input("eps", {4, 3}, -2, 2))}));
+}
