@@ -69,7 +69,7 @@ inline ReduceShape reduce_shape(const cpu::Broadcast& bc) {
 // and with a plain += (deterministic) when it is not.
 template <class T, class Contribution>
 __global__ void reduce_kernel(ReduceShape s, Contribution contribution, T* out) {
-  extern __shared__ unsigned char shared_bytes[];
+  extern __shared__ __align__(16) unsigned char shared_bytes[];  // aligned for double
   T* partial = reinterpret_cast<T*>(shared_bytes);
   const int64_t j_own = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
   T acc = T(0);
