@@ -9,6 +9,7 @@
 
 #include "kernels/cpu/elementwise.hpp"  // cpu::Broadcast: one broadcast description for both backends
 #include "kernels/cuda/check.cuh"
+#include "kernels/cuda/reduce_index.cuh"
 #include "kernels/cuda/stream.hpp"
 
 namespace maac::cuda::detail {
@@ -34,34 +35,6 @@ template <class Op> void launch_map(const Op& op, int64_t n, Stream stream) {
   MAAC_CUDA_CHECK(cudaGetLastError());
 }
 
-// Index of element (m, r, c) of the full [B, R, C] tensor inside a broadcast operand
-// (cpu::Broadcast::at is host-only, so the same sum is written out here).
-__host__ __device__ __forceinline__ int64_t broadcast_at(const cpu::Broadcast& bc, int64_t m, int64_t r, int64_t c) {
-  return m * bc.sb + r * bc.sr + c * bc.sc;
-}
-__host__ __device__ __forceinline__ int64_t broadcast_at(const cpu::Broadcast& bc, int64_t i) {
-  int64_t c = i % bc.C, mr = i / bc.C;
-  return broadcast_at(bc, mr / bc.R, mr % bc.R, c);
-}
-
-// The reduction's index space: the operand's own extents (full extent where its stride
-// is non-zero, 1 where it broadcasts) times the broadcast extents each of its elements
-// sums over. m = m_own + m_summed, because one of the two is always 0.
-struct ReduceShape {
-  cpu::Broadcast bc;
-  int64_t own_b, own_r, own_c;        // operand extents; own = own_b * own_r * own_c
-  int64_t sum_b, sum_r, sum_c;        // summed extents; summed = sum_b * sum_r * sum_c
-  int64_t own, summed;
-};
-
-inline ReduceShape reduce_shape(const cpu::Broadcast& bc) {
-  ReduceShape s{bc, bc.sb ? bc.B : 1, bc.sr ? bc.R : 1, bc.sc ? bc.C : 1,
-                bc.sb ? 1 : bc.B, bc.sr ? 1 : bc.R, bc.sc ? 1 : bc.C, 0, 0};
-  s.own = s.own_b * s.own_r * s.own_c;
-  s.summed = s.sum_b * s.sum_r * s.sum_c;
-  return s;
-}
-
 // Block (x: operand elements, y: summed elements). threadIdx.x runs along the operand's
 // fastest axis so reads of the full tensor coalesce when that axis is not broadcast.
 // Partial sums meet in shared memory; each block adds its partial with one atomicAdd
@@ -75,14 +48,11 @@ __global__ void reduce_kernel(ReduceShape s, Contribution contribution, T* out) 
   T acc = T(0);
   int64_t j = 0;
   if (j_own < s.own) {
-    const int64_t oc = j_own % s.own_c, orr = (j_own / s.own_c) % s.own_r, ob = j_own / (s.own_c * s.own_r);
+    const OwnCoords o = own_coords(s, j_own);
     for (int64_t k = blockIdx.y * int64_t(blockDim.y) + threadIdx.y; k < s.summed;
-         k += int64_t(gridDim.y) * blockDim.y) {
-      const int64_t kc = k % s.sum_c, kr = (k / s.sum_c) % s.sum_r, kb = k / (s.sum_c * s.sum_r);
-      const int64_t m = ob + kb, r = orr + kr, c = oc + kc;
-      acc += contribution((m * s.bc.R + r) * s.bc.C + c);
-    }
-    j = broadcast_at(s.bc, ob, orr, oc);
+         k += int64_t(gridDim.y) * blockDim.y)
+      acc += contribution(full_index(s, o, k));
+    j = broadcast_at(s.bc, o.m, o.r, o.c);
   }
   const int t = threadIdx.y * blockDim.x + threadIdx.x;
   partial[t] = acc;
@@ -104,16 +74,10 @@ template <class T, class Contribution>
 void launch_reduce(const cpu::Broadcast& bc, const Contribution& contribution, T* out, Stream stream) {
   const ReduceShape s = reduce_shape(bc);
   if (s.own == 0 || s.summed == 0) return;
-  // Few operand elements: give the block's threads to the summed axis instead.
-  int bx = 1;
-  while (bx < 32 && bx < s.own) bx *= 2;
-  const int by = kThreads / bx;
-  // Split the summed axis over blocks only while each thread still sums >= 32 elements.
-  int64_t split = (s.summed + int64_t(by) * 32 - 1) / (int64_t(by) * 32);
-  if (split > 1024) split = 1024;
-  const int64_t gx = (s.own + bx - 1) / bx;
-  if (gx > 2147483647) throw std::invalid_argument("reduce: operand has too many elements for one launch");
-  reduce_kernel<T, Contribution><<<dim3(unsigned(gx), unsigned(split)), dim3(bx, by), kThreads * sizeof(T), stream>>>(
+  const ReduceGrid g = reduce_grid(s, kThreads);
+  if (g.blocks_x > 2147483647) throw std::invalid_argument("reduce: operand has too many elements for one launch");
+  reduce_kernel<T, Contribution><<<dim3(unsigned(g.blocks_x), unsigned(g.blocks_y)), dim3(g.threads_x, g.threads_y),
+                                    kThreads * sizeof(T), stream>>>(
       s, contribution, out);
   MAAC_CUDA_CHECK(cudaGetLastError());
 }
