@@ -14,7 +14,7 @@ if command -v nvidia-smi >/dev/null; then nvidia-smi -L; else echo "gpu_check: n
 cmake -S . -B "$build_dir" -DMAAC_CUDA=ON -DMAAC_BUILD_TESTS=ON -DMAAC_BUILD_BENCH=ON -DCMAKE_BUILD_TYPE=Release
 # Only the CUDA layer's targets: the check does not depend on the rest of the tree building.
 cuda_tests=(test_cuda_device_buffer test_cuda_gemm test_cuda_elementwise test_cuda_sampling
-            test_cuda_reduce_optim test_cuda_random)
+            test_cuda_reduce_optim test_cuda_random test_cuda_reduce_index)
 cmake --build "$build_dir" -j "$jobs" --target maac_kernels_cuda "${cuda_tests[@]}" bench_cuda_kernels
 
 # Tests: a skipped test here means no usable GPU, which is a failure of this check.
