@@ -6,7 +6,6 @@
 #include <thread>
 
 #include <fmt/format.h>
-#include <omp.h>
 
 namespace maac::envs {
 
@@ -38,6 +37,24 @@ VectorEnv::VectorEnv(int n, const std::function<std::unique_ptr<Env>(int)>& fact
 void VectorEnv::set_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   threads_ = std::min(threads, size());
+  if (!pool_ || pool_->size() != threads_) pool_ = std::make_unique<WorkerPool>(threads_);
+}
+
+void VectorEnv::for_each_env(const std::function<void(int)>& body) {
+  // Exceptions must not escape a worker: keep them and rethrow the first after.
+  std::vector<std::exception_ptr> errors(envs_.size());
+  const int n = size(), stride = threads_;
+  pool_->run([&](int w) {
+    for (int i = w; i < n; i += stride) {
+      try {
+        body(i);
+      } catch (...) {
+        errors[static_cast<size_t>(i)] = std::current_exception();
+      }
+    }
+  });
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
 }
 
 bool VectorEnv::any_running() const {
@@ -48,19 +65,10 @@ std::vector<double> VectorEnv::reset(std::span<const uint64_t> seeds) {
   if (seeds.size() != envs_.size())
     throw std::invalid_argument(fmt::format("VectorEnv::reset: {} seeds, expected {}", seeds.size(), envs_.size()));
   std::vector<double> obs(envs_.size() * static_cast<size_t>(obs_dim_));
-  std::vector<std::exception_ptr> errors(envs_.size());
-  const int n = size();
-#pragma omp parallel for num_threads(threads_) schedule(static)
-  for (int i = 0; i < n; ++i) {
-    try {
-      auto o = envs_[i]->reset(seeds[i]);
-      std::copy(o.begin(), o.end(), obs.begin() + static_cast<ptrdiff_t>(i) * obs_dim_);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  }
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  for_each_env([&](int i) {
+    auto o = envs_[i]->reset(seeds[i]);
+    std::copy(o.begin(), o.end(), obs.begin() + static_cast<ptrdiff_t>(i) * obs_dim_);
+  });
   return obs;
 }
 
@@ -68,20 +76,10 @@ const std::vector<StepResult>& VectorEnv::step(std::span<const double> actions) 
   if (actions.size() != envs_.size() * static_cast<size_t>(act_dim_))
     throw std::invalid_argument(fmt::format("VectorEnv::step: {} action values, expected {} envs x {} = {}", actions.size(),
                                             envs_.size(), act_dim_, envs_.size() * static_cast<size_t>(act_dim_)));
-  // Exceptions must not leave an OpenMP region: keep them and rethrow the first after.
-  std::vector<std::exception_ptr> errors(envs_.size());
-  const int n = size();
-#pragma omp parallel for num_threads(threads_) schedule(static)
-  for (int i = 0; i < n; ++i) {
-    if (!envs_[i]->episode_running()) continue;
-    try {
+  for_each_env([&](int i) {
+    if (envs_[i]->episode_running())
       envs_[i]->step(actions.subspan(static_cast<size_t>(i) * act_dim_, act_dim_), results_[i]);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  }
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  });
   return results_;
 }
 

@@ -1,6 +1,7 @@
-// N environments stepped in parallel threads (OpenMP, a static partition), for
-// evaluation. Each env is touched by one thread per call and envs share nothing
-// mutable, so results are identical to stepping them one by one.
+// N environments stepped in parallel threads (a WorkerPool, a static partition: worker
+// w owns envs w, w + T, w + 2T, ...), for evaluation. Each env is touched by one thread
+// per call and envs share nothing mutable, so results are identical to stepping them
+// one by one.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "envs/env.hpp"
+#include "envs/worker_pool.hpp"
 
 namespace maac::envs {
 
@@ -36,7 +38,11 @@ class VectorEnv {
   bool any_running() const;
 
  private:
+  // Runs body(i) for every env i on the pool; rethrows the first exception after all.
+  void for_each_env(const std::function<void(int)>& body);
+
   std::vector<std::unique_ptr<Env>> envs_;
+  std::unique_ptr<WorkerPool> pool_;
   std::vector<StepResult> results_;
   int threads_ = 1;
   int obs_dim_ = 0, act_dim_ = 0;
