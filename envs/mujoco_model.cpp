@@ -1,6 +1,7 @@
 #include "envs/mujoco_model.hpp"
 
 #include <array>
+#include <cctype>
 #include <mutex>
 #include <string>
 
@@ -38,7 +39,11 @@ ModelPtr load_model(const std::filesystem::path& xml) {
   } catch (const MujocoError& e) {
     throw ModelLoadError(fmt::format("cannot load MuJoCo model '{}': {}", xml.string(), e.what()));
   }
-  if (!m) throw ModelLoadError(fmt::format("cannot load MuJoCo model '{}': {}", xml.string(), error.data()));
+  if (!m) {
+    std::string msg(error.data());
+    while (!msg.empty() && std::isspace(static_cast<unsigned char>(msg.back()))) msg.pop_back();
+    throw ModelLoadError(fmt::format("cannot load MuJoCo model '{}': {}", xml.string(), msg));
+  }
   return ModelPtr(m, [](const mjModel* p) { mj_deleteModel(const_cast<mjModel*>(p)); });
 }
 
