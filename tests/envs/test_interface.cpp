@@ -1,9 +1,15 @@
 // The Env interface: sizes, seeding, the time limit, clipping.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
 
 #include "envs/ant.hpp"
+#include "envs/assets.hpp"
+#include "envs/mujoco_env.hpp"
 #include "envs/registry.hpp"
 #include "tests/envs/env_test_helpers.hpp"
 
@@ -123,4 +129,62 @@ TEST_CASE("actions outside the bounds are clipped", "[env]") {
     CHECK(ra.observation == rb.observation);
     CHECK(ra.reward == rb.reward);
   }
+}
+
+TEST_CASE("reset noise has the documented distribution", "[env]") {
+  struct Noise {
+    const char* name;
+    double qpos_scale;  // U(-s, s) on qpos
+    double qvel_scale;  // U(-s, s) or s N(0, 1) on qvel
+    bool qvel_normal;
+  };
+  const Noise cases[] = {{"HalfCheetah", 0.1, 0.1, true},
+                         {"Hopper", 5e-3, 5e-3, false},
+                         {"Walker2d", 5e-3, 5e-3, false},
+                         {"Ant", 0.1, 0.1, true},
+                         {"InvertedPendulum", 0.01, 0.01, false}};
+  const int resets = 1500;
+  for (const auto& c : cases) {
+    INFO(c.name);
+    auto env = make_env(c.name);
+    auto& mj = dynamic_cast<MujocoEnv&>(*env);
+    const mjModel* m = mj.model();
+    double max_qpos_dev = 0, sum_sq_qvel = 0, max_qvel = 0;
+    long count_qvel = 0;
+    for (int k = 0; k < resets; ++k) {
+      env->reset(static_cast<uint64_t>(1000 + k));
+      for (int i = 0; i < m->nq; ++i) {
+        // Ant's free-joint quaternion (qpos[3:7]) is renormalised by mj_forward after the
+        // noise is added (as in Gymnasium), so it can move further than the noise scale.
+        if (m->jnt_type[0] == mjJNT_FREE && i >= 3 && i < 7) continue;
+        max_qpos_dev = std::max(max_qpos_dev, std::abs(mj.qpos()[i] - m->qpos0[i]));
+      }
+      for (double v : mj.qvel()) {
+        sum_sq_qvel += v * v;
+        max_qvel = std::max(max_qvel, std::abs(v));
+        ++count_qvel;
+      }
+    }
+    CHECK(max_qpos_dev <= c.qpos_scale);
+    CHECK(max_qpos_dev > 0.95 * c.qpos_scale);
+    const double qvel_std = std::sqrt(sum_sq_qvel / count_qvel);
+    const double expected_std = c.qvel_normal ? c.qvel_scale : c.qvel_scale / std::sqrt(3.0);
+    CHECK(qvel_std == Approx(expected_std).epsilon(0.05));
+    if (!c.qvel_normal) CHECK(max_qvel <= c.qvel_scale);
+    else CHECK(max_qvel > 2.5 * c.qvel_scale);  // Gaussian tails, not a uniform box
+  }
+}
+
+TEST_CASE("the asset folder: explicit argument, then MAAC_ENVS_ASSET_DIR, then the source tree", "[env]") {
+  const char* old = std::getenv("MAAC_ENVS_ASSET_DIR");
+  std::string saved = old ? old : "";
+  ::setenv("MAAC_ENVS_ASSET_DIR", "/nonexistent/maac_assets", 1);
+  CHECK(asset_dir() == std::filesystem::path("/nonexistent/maac_assets"));
+  CHECK_THROWS_WITH(make_env("Hopper"), Catch::Contains("/nonexistent/maac_assets/hopper.xml"));
+  CHECK(asset_dir(MAAC_TEST_SOURCE_ASSET_DIR) == std::filesystem::path(MAAC_TEST_SOURCE_ASSET_DIR));
+  CHECK_NOTHROW(make_env("Hopper", test::with_asset_dir(MAAC_TEST_SOURCE_ASSET_DIR)));
+  ::unsetenv("MAAC_ENVS_ASSET_DIR");
+  CHECK(asset_dir() == std::filesystem::path(MAAC_TEST_SOURCE_ASSET_DIR));
+  CHECK_NOTHROW(make_env("Hopper"));
+  if (old) ::setenv("MAAC_ENVS_ASSET_DIR", saved.c_str(), 1);
 }
