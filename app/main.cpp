@@ -1,0 +1,19 @@
+#include <exception>
+#include <iostream>
+
+#include "app/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"maac: model-augmented actor-critic (C++20 / CUDA)", "maac"};
+  app.require_subcommand(1);
+  maac::app::add_gradcheck_commands(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::cerr << "maac: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
