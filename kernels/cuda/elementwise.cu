@@ -1,46 +1,138 @@
-// Kernel, launcher and public entry for the element-wise unary functions.
-#include "kernels/cuda/check.cuh"
+// Kernel bodies (functors over the shared math), launches and entry checks for the
+// unary, binary and fused bias + activation ops. Grid maths live in launch.cuh.
 #include "kernels/cuda/elementwise.hpp"
+#include "kernels/cuda/launch.cuh"
 
 namespace maac::cuda {
 namespace {
 
-constexpr int kThreads = 256;
+// ---- kernel bodies: one element i each ----
 
-template <class T> __global__ void unary_forward_kernel(math::Unary f, const T* x, T* y, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    y[i] = math::unary_forward(f, x[i]);
+template <class T> struct UnaryForward {
+  math::Unary f; const T* x; T* y;
+  __device__ void operator()(int64_t i) const { y[i] = math::unary_forward(f, x[i]); }
+};
+
+template <class T> struct UnaryBackward {
+  math::Unary f; const T* x; const T* y; const T* dy; T* dx;
+  __device__ void operator()(int64_t i) const { dx[i] += dy[i] * math::unary_derivative(f, x[i], y[i]); }
+};
+
+template <class T> struct BinaryForward {
+  math::Binary f; Broadcast bc; const T* a; const T* b; T* y;
+  __device__ void operator()(int64_t i) const { y[i] = math::binary_forward(f, a[i], b[detail::broadcast_at(bc, i)]); }
+};
+
+// Which partial a binary backward body produces: the full operand a, or the broadcast b.
+enum class BinaryOperand { a, b };
+template <class T, BinaryOperand which> struct BinaryPartial {
+  math::Binary f; Broadcast bc; const T* a; const T* b; const T* dy;
+  __device__ T operator()(int64_t i) const {
+    T pa = T(0), pb = T(0);
+    math::binary_partials(f, a[i], b[detail::broadcast_at(bc, i)], &pa, &pb);
+    return dy[i] * (which == BinaryOperand::a ? pa : pb);
+  }
+};
+template <class T> struct AccumulateInto {  // dst[i] += value(i) for a full-size gradient
+  BinaryPartial<T, BinaryOperand::a> value; T* dst;
+  __device__ void operator()(int64_t i) const { dst[i] += value(i); }
+};
+
+// x, y: [batch, rows, cols]; bias: [batch, 1, cols]
+template <class T> struct BiasIndex {
+  int64_t rows, cols;
+  __device__ int64_t operator()(int64_t i) const { return (i / (rows * cols)) * cols + i % cols; }
+};
+template <class T> struct BiasActForward {
+  math::Unary f; BiasIndex<T> at; const T* x; const T* bias; T* y;
+  __device__ void operator()(int64_t i) const { y[i] = math::unary_forward(f, x[i] + bias[at(i)]); }
+};
+template <class T> struct BiasActGrad {  // dy * f'(x + bias): the gradient of the pre-activation
+  math::Unary f; BiasIndex<T> at; const T* x; const T* bias; const T* y; const T* dy;
+  __device__ T operator()(int64_t i) const { return dy[i] * math::unary_derivative(f, x[i] + bias[at(i)], y[i]); }
+};
+template <class T> struct BiasActBackwardX {
+  BiasActGrad<T> grad; T* dx;
+  __device__ void operator()(int64_t i) const { dx[i] += grad(i); }
+};
+
+void check_unary(math::Unary f, const char* what) {
+  if (int(f) < int(math::Unary::identity) || int(f) > int(math::Unary::square))
+    throw std::invalid_argument(std::string(what) + ": unknown Unary value " + std::to_string(int(f)));
 }
-
-template <class T>
-__global__ void unary_backward_kernel(math::Unary f, const T* x, const T* y, const T* dy, T* dx, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    dx[i] += dy[i] * math::unary_derivative(f, x[i], y[i]);
+void check_binary(math::Binary f, const char* what) {
+  if (int(f) < int(math::Binary::add) || int(f) > int(math::Binary::min))
+    throw std::invalid_argument(std::string(what) + ": unknown Binary value " + std::to_string(int(f)));
 }
-
-// Grid-stride loops: enough blocks to fill the card, capped so huge n still launches.
-unsigned blocks_for(int64_t n) {
-  int64_t b = (n + kThreads - 1) / kThreads;
-  return static_cast<unsigned>(b < 65535 ? (b > 0 ? b : 1) : 65535);
+void check_bias_shape(int64_t batch, int64_t rows, int64_t cols, const char* what) {
+  if (batch < 0 || rows < 0 || cols < 0)
+    throw std::invalid_argument(std::string(what) + ": batch, rows, cols must be >= 0, got " + std::to_string(batch) +
+                                ", " + std::to_string(rows) + ", " + std::to_string(cols));
 }
 
 }  // namespace
 
-template <class T> void unary_forward(math::Unary f, const T* x, T* y, int64_t n) {
-  if (n == 0) return;
-  unary_forward_kernel<T><<<blocks_for(n), kThreads>>>(f, x, y, n);
-  MAAC_CUDA_CHECK(cudaGetLastError());
+// ---- public entries: argument checks, then one launch per output ----
+
+template <class T> void unary_forward(math::Unary f, const T* x, T* y, int64_t n, Stream stream) {
+  check_unary(f, "cuda::unary_forward");
+  detail::check_size(n, "cuda::unary_forward");
+  detail::launch_map(UnaryForward<T>{f, x, y}, n, stream);
 }
 
-template <class T> void unary_backward(math::Unary f, const T* x, const T* y, const T* dy, T* dx, int64_t n) {
-  if (n == 0) return;
-  unary_backward_kernel<T><<<blocks_for(n), kThreads>>>(f, x, y, dy, dx, n);
-  MAAC_CUDA_CHECK(cudaGetLastError());
+template <class T>
+void unary_backward(math::Unary f, const T* x, const T* y, const T* dy, T* dx, int64_t n, Stream stream) {
+  check_unary(f, "cuda::unary_backward");
+  detail::check_size(n, "cuda::unary_backward");
+  if (dx) detail::launch_map(UnaryBackward<T>{f, x, y, dy, dx}, n, stream);
 }
 
-template void unary_forward<float>(math::Unary, const float*, float*, int64_t);
-template void unary_forward<double>(math::Unary, const double*, double*, int64_t);
-template void unary_backward<float>(math::Unary, const float*, const float*, const float*, float*, int64_t);
-template void unary_backward<double>(math::Unary, const double*, const double*, const double*, double*, int64_t);
+template <class T>
+void binary_forward(math::Binary f, const Broadcast& bc, const T* a, const T* b, T* y, Stream stream) {
+  check_binary(f, "cuda::binary_forward");
+  detail::check_broadcast(bc, "cuda::binary_forward");
+  detail::launch_map(BinaryForward<T>{f, bc, a, b, y}, bc.numel(), stream);
+}
+
+template <class T>
+void binary_backward(math::Binary f, const Broadcast& bc, const T* a, const T* b, const T* dy, T* da, T* db,
+                     Stream stream) {
+  check_binary(f, "cuda::binary_backward");
+  detail::check_broadcast(bc, "cuda::binary_backward");
+  if (da) detail::launch_map(AccumulateInto<T>{{f, bc, a, b, dy}, da}, bc.numel(), stream);
+  if (db) detail::launch_reduce(bc, BinaryPartial<T, BinaryOperand::b>{f, bc, a, b, dy}, db, stream);
+}
+
+template <class T>
+void bias_act_forward(math::Unary f, const T* x, const T* bias, T* y, int64_t batch, int64_t rows, int64_t cols,
+                      Stream stream) {
+  check_unary(f, "cuda::bias_act_forward");
+  check_bias_shape(batch, rows, cols, "cuda::bias_act_forward");
+  detail::launch_map(BiasActForward<T>{f, {rows, cols}, x, bias, y}, batch * rows * cols, stream);
+}
+
+template <class T>
+void bias_act_backward(math::Unary f, const T* x, const T* bias, const T* y, const T* dy, T* dx, T* dbias,
+                       int64_t batch, int64_t rows, int64_t cols, Stream stream) {
+  check_unary(f, "cuda::bias_act_backward");
+  check_bias_shape(batch, rows, cols, "cuda::bias_act_backward");
+  const BiasActGrad<T> grad{f, {rows, cols}, x, bias, y, dy};
+  if (dx) detail::launch_map(BiasActBackwardX<T>{grad, dx}, batch * rows * cols, stream);
+  // bias [batch, 1, cols] is the broadcast operand of a [batch, rows, cols] tensor.
+  const Broadcast bias_bc{batch, rows, cols, cols, 0, 1};
+  if (dbias) detail::launch_reduce(bias_bc, grad, dbias, stream);
+}
+
+#define MAAC_INSTANTIATE(T)                                                                                    \
+  template void unary_forward<T>(math::Unary, const T*, T*, int64_t, Stream);                                 \
+  template void unary_backward<T>(math::Unary, const T*, const T*, const T*, T*, int64_t, Stream);            \
+  template void binary_forward<T>(math::Binary, const Broadcast&, const T*, const T*, T*, Stream);            \
+  template void binary_backward<T>(math::Binary, const Broadcast&, const T*, const T*, const T*, T*, T*, Stream); \
+  template void bias_act_forward<T>(math::Unary, const T*, const T*, T*, int64_t, int64_t, int64_t, Stream);  \
+  template void bias_act_backward<T>(math::Unary, const T*, const T*, const T*, const T*, T*, T*, int64_t, int64_t, \
+                                     int64_t, Stream);
+MAAC_INSTANTIATE(float)
+MAAC_INSTANTIATE(double)
+#undef MAAC_INSTANTIATE
 
 }  // namespace maac::cuda

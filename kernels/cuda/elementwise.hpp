@@ -1,13 +1,41 @@
-// CUDA launches of the shared element-wise math. Pointers are device pointers.
+// CUDA launches of the shared element-wise math (kernels/math.cuh) on device pointers,
+// with the same arguments as kernels/cpu/elementwise.hpp plus the stream last.
+// Layout: a tensor is [B, R, C]; an operand that broadcasts has stride 0 there.
+// Backward functions accumulate (+=) like the CPU ones; any gradient pointer may be null.
 #pragma once
 #include <cstdint>
 
+#include "kernels/cpu/elementwise.hpp"  // cpu::Broadcast
+#include "kernels/cuda/stream.hpp"
 #include "kernels/math.cuh"
 
 namespace maac::cuda {
 
-template <class T> void unary_forward(math::Unary f, const T* x, T* y, int64_t n);
+using Broadcast = cpu::Broadcast;
+
+template <class T> void unary_forward(math::Unary f, const T* x, T* y, int64_t n, Stream stream = default_stream);
 // dx += dy * f'(x)
-template <class T> void unary_backward(math::Unary f, const T* x, const T* y, const T* dy, T* dx, int64_t n);
+template <class T>
+void unary_backward(math::Unary f, const T* x, const T* y, const T* dy, T* dx, int64_t n,
+                    Stream stream = default_stream);
+
+// y = f(a, b) with b broadcast by bc; a and y are the full [B, R, C].
+template <class T>
+void binary_forward(math::Binary f, const Broadcast& bc, const T* a, const T* b, T* y, Stream stream = default_stream);
+// da += dy * df/da (element-wise); db += the sum of dy * df/db over the elements that
+// read each b element (a reduction kernel, see docs/cuda.md).
+template <class T>
+void binary_backward(math::Binary f, const Broadcast& bc, const T* a, const T* b, const T* dy, T* da, T* db,
+                     Stream stream = default_stream);
+
+// Fused bias + activation, bias broadcast over rows:
+//   x, y: [batch, rows, cols]; bias: [batch, 1, cols];  y = f(x + bias)
+template <class T>
+void bias_act_forward(math::Unary f, const T* x, const T* bias, T* y, int64_t batch, int64_t rows, int64_t cols,
+                      Stream stream = default_stream);
+// dx += dy * f'(x + bias);  dbias += the same summed over rows. y is the forward output.
+template <class T>
+void bias_act_backward(math::Unary f, const T* x, const T* bias, const T* y, const T* dy, T* dx, T* dbias,
+                       int64_t batch, int64_t rows, int64_t cols, Stream stream = default_stream);
 
 }  // namespace maac::cuda

@@ -1,0 +1,253 @@
+#include "envs/differentiable_rewards.hpp"
+
+#include <cmath>
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "envs/analytic/double_integrator.hpp"
+#include "envs/analytic/pendulum.hpp"
+#include "envs/ant.hpp"
+#include "envs/half_cheetah.hpp"
+#include "envs/hopper.hpp"
+#include "envs/inverted_pendulum.hpp"
+#include "envs/tape_atan2.hpp"
+#include "envs/walker2d.hpp"
+
+namespace maac::envs {
+namespace {
+
+// Shared plumbing: shape checks, the clamped control cost and 0/1 masks from s'.
+template <class T>
+class TapeRewardBase : public DifferentiableReward<T> {
+ public:
+  explicit TapeRewardBase(const EnvSpec& spec)
+      : name_(spec.name), obs_dim_(spec.obs_dim), act_dim_(spec.act_dim),
+        action_low_(spec.action_low[0]), action_high_(spec.action_high[0]) {
+    for (int i = 0; i < act_dim_; ++i)
+      if (spec.action_low[i] != action_low_ || spec.action_high[i] != action_high_)
+        throw std::invalid_argument(fmt::format("{}: differentiable reward expects the same bounds on every action", name_));
+  }
+
+  Var<T> reward(Var<T> s, Var<T> a, Var<T> s_next) const final {
+    check("s", s, obs_dim_);
+    check("a", a, act_dim_);
+    check("s_next", s_next, obs_dim_);
+    if (s.rows() != a.rows() || s.rows() != s_next.rows())
+      throw std::invalid_argument(fmt::format("{} reward: s, a, s_next have {}, {}, {} rows, expected equal", name_,
+                                              s.rows(), a.rows(), s_next.rows()));
+    return reward_impl(s, a, s_next);
+  }
+  Var<T> alive(Var<T> s_next) const final {
+    check("s_next", s_next, obs_dim_);
+    return alive_impl(s_next);
+  }
+
+ protected:
+  virtual Var<T> reward_impl(Var<T> s, Var<T> a, Var<T> s_next) const = 0;
+  virtual Var<T> alive_impl(Var<T> s_next) const { return mask(s_next, [](const T*) { return true; }); }
+
+  // weight * sum_j clamp(a_j)^2 -> [n,1]
+  Var<T> ctrl_cost(Var<T> a, double weight) const {
+    return scale(sum_cols(square(clamp(a, action_low_, action_high_))), weight);
+  }
+  // A constant [n,1]: 1 where healthy(row of x) holds, else 0.
+  Var<T> mask(Var<T> x, const std::function<bool(const T*)>& healthy) const {
+    const int64_t n = x.rows(), d = x.cols();
+    std::vector<T> m(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) m[i] = healthy(x.value() + i * d) ? T(1) : T(0);
+    return x.tape->constant(Shape{n, 1}, m.data());
+  }
+  static bool all_finite(const T* row, int d) {
+    for (int j = 0; j < d; ++j)
+      if (!std::isfinite(row[j])) return false;
+    return true;
+  }
+  int obs_dim() const { return obs_dim_; }
+
+ private:
+  void check(const char* what, Var<T> v, int cols) const {
+    if (!v.valid()) throw std::invalid_argument(fmt::format("{} reward: {} is an empty Var", name_, what));
+    if (v.shape().rank() != 2 || v.cols() != cols)
+      throw std::invalid_argument(
+          fmt::format("{} reward: {} has shape {}, expected [n, {}]", name_, what, v.shape().str(), cols));
+    if (v.device() != Device::cpu)
+      throw std::invalid_argument(fmt::format("{} reward: {} is not on the cpu", name_, what));
+  }
+
+  std::string name_;
+  int obs_dim_, act_dim_;
+  double action_low_, action_high_;
+};
+
+// forward weight * s'[x_vel] + (healthy reward * alive) - ctrl cost: the locomotion shape.
+template <class T>
+Var<T> locomotion_reward(Var<T> s_next, int x_vel_index, double forward_weight, Var<T> ctrl_cost) {
+  return sub(scale(slice_cols(s_next, x_vel_index, 1), forward_weight), ctrl_cost);
+}
+
+template <class T>
+class HalfCheetahReward final : public TapeRewardBase<T> {
+ public:
+  using TapeRewardBase<T>::TapeRewardBase;
+  std::string_view stand_in() const override { return "forward reward: x velocity in s' instead of dx/dt over the step"; }
+
+ private:
+  using E = HalfCheetahEnv;
+  Var<T> reward_impl(Var<T>, Var<T> a, Var<T> s_next) const override {
+    return locomotion_reward(s_next, E::kXVelocityIndex, E::kForwardRewardWeight, this->ctrl_cost(a, E::kCtrlCostWeight));
+  }
+};
+
+template <class T>
+class HopperReward final : public TapeRewardBase<T> {
+ public:
+  using TapeRewardBase<T>::TapeRewardBase;
+  std::string_view stand_in() const override {
+    return "forward reward: x velocity in s' instead of dx/dt; healthy check on clipped velocities";
+  }
+
+ private:
+  using E = HopperEnv;
+  Var<T> reward_impl(Var<T>, Var<T> a, Var<T> s_next) const override {
+    Var<T> r = locomotion_reward(s_next, E::kXVelocityIndex, E::kForwardRewardWeight, this->ctrl_cost(a, E::kCtrlCostWeight));
+    return add(r, scale(alive_impl(s_next), E::kHealthyReward));
+  }
+  // s' = [z, angle, joint angles (3), velocities (6, clipped)]
+  Var<T> alive_impl(Var<T> s_next) const override {
+    const int d = this->obs_dim();
+    return this->mask(s_next, [d](const T* x) {
+      for (int j = 1; j < d; ++j)
+        if (!(-E::kHealthyStateBound < x[j] && x[j] < E::kHealthyStateBound)) return false;
+      return E::kHealthyZMin < x[0] && -E::kHealthyAngleBound < x[1] && x[1] < E::kHealthyAngleBound;
+    });
+  }
+};
+
+template <class T>
+class Walker2dReward final : public TapeRewardBase<T> {
+ public:
+  using TapeRewardBase<T>::TapeRewardBase;
+  std::string_view stand_in() const override { return "forward reward: x velocity in s' instead of dx/dt over the step"; }
+
+ private:
+  using E = Walker2dEnv;
+  Var<T> reward_impl(Var<T>, Var<T> a, Var<T> s_next) const override {
+    Var<T> r = locomotion_reward(s_next, E::kXVelocityIndex, E::kForwardRewardWeight, this->ctrl_cost(a, E::kCtrlCostWeight));
+    return add(r, scale(alive_impl(s_next), E::kHealthyReward));
+  }
+  Var<T> alive_impl(Var<T> s_next) const override {
+    return this->mask(s_next, [](const T* x) {
+      return E::kHealthyZMin < x[0] && x[0] < E::kHealthyZMax && -E::kHealthyAngleBound < x[1] &&
+             x[1] < E::kHealthyAngleBound;
+    });
+  }
+};
+
+template <class T>
+class AntReward final : public TapeRewardBase<T> {
+ public:
+  using TapeRewardBase<T>::TapeRewardBase;
+  std::string_view stand_in() const override {
+    return this->obs_dim() > E::kBaseObsDim
+               ? "forward reward: torso x velocity in s' instead of dx/dt over the step"
+               : "forward reward: torso x velocity in s' instead of dx/dt; contact cost taken as 0 (not observed)";
+  }
+
+ private:
+  using E = AntEnv;
+  Var<T> reward_impl(Var<T>, Var<T> a, Var<T> s_next) const override {
+    Var<T> r = locomotion_reward(s_next, E::kXVelocityIndex, E::kForwardRewardWeight, this->ctrl_cost(a, E::kCtrlCostWeight));
+    r = add(r, scale(alive_impl(s_next), E::kHealthyReward));
+    if (this->obs_dim() > E::kBaseObsDim) {  // s'[27:] holds the clipped contact forces
+      Var<T> forces = slice_cols(s_next, E::kBaseObsDim, E::kContactObsDim);
+      r = sub(r, scale(sum_cols(square(forces)), E::kContactCostWeight));
+    }
+    return r;
+  }
+  Var<T> alive_impl(Var<T> s_next) const override {
+    const int d = this->obs_dim();
+    return this->mask(s_next, [d](const T* x) {
+      return TapeRewardBase<T>::all_finite(x, d) && E::kHealthyZMin <= x[0] && x[0] <= E::kHealthyZMax;
+    });
+  }
+};
+
+template <class T>
+class InvertedPendulumReward final : public TapeRewardBase<T> {
+ public:
+  using TapeRewardBase<T>::TapeRewardBase;
+  std::string_view stand_in() const override { return ""; }
+
+ private:
+  // The reward is the alive mask itself: a constant, so no gradient flows through it.
+  Var<T> reward_impl(Var<T>, Var<T>, Var<T> s_next) const override { return alive_impl(s_next); }
+  Var<T> alive_impl(Var<T> s_next) const override {
+    return this->mask(s_next, [](const T* x) {
+      return TapeRewardBase<T>::all_finite(x, 4) && std::abs(x[1]) <= InvertedPendulumEnv::kMaxPoleAngle;
+    });
+  }
+};
+
+template <class T>
+class PendulumReward final : public TapeRewardBase<T> {
+ public:
+  using TapeRewardBase<T>::TapeRewardBase;
+  std::string_view stand_in() const override { return ""; }
+
+ private:
+  using E = PendulumEnv;
+  // -(theta^2 + 0.1 theta_dot^2 + 0.001 u^2) on the state before the step; theta =
+  // atan2(sin, cos) is already in (-pi, pi], so angle_normalize changes nothing squared.
+  Var<T> reward_impl(Var<T> s, Var<T> a, Var<T>) const override {
+    Var<T> theta = atan2(slice_cols(s, 1, 1), slice_cols(s, 0, 1));
+    Var<T> cost = add(square(theta), scale(square(slice_cols(s, 2, 1)), E::kVelocityCostWeight));
+    cost = add(cost, this->ctrl_cost(a, E::kTorqueCostWeight));
+    return scale(cost, -1.0);
+  }
+};
+
+template <class T>
+class DoubleIntegratorReward final : public TapeRewardBase<T> {
+ public:
+  DoubleIntegratorReward(const EnvSpec& spec, const LinearQuadraticSystem& sys)
+      : TapeRewardBase<T>(spec), q_(sys.Q.size()), r_(sys.R(0, 0)) {
+    for (int i = 0; i < 2; ++i)
+      for (int j = 0; j < 2; ++j) q_[static_cast<size_t>(2 * i + j)] = static_cast<T>(sys.Q(i, j));
+  }
+  std::string_view stand_in() const override { return ""; }
+
+ private:
+  // -(s' Q s + r u^2) on the state before the step.
+  Var<T> reward_impl(Var<T> s, Var<T> a, Var<T>) const override {
+    Var<T> q = s.tape->constant(Shape{2, 2}, q_.data());
+    Var<T> state_cost = sum_cols(mul(matmul(s, q), s));
+    return scale(add(state_cost, this->ctrl_cost(a, r_)), -1.0);
+  }
+
+  std::vector<T> q_;
+  double r_;
+};
+
+}  // namespace
+
+template <class T> std::unique_ptr<DifferentiableReward<T>> make_differentiable_reward(const Env& env) {
+  const EnvSpec& spec = env.spec();
+  const std::string& n = spec.name;
+  if (n == "HalfCheetah") return std::make_unique<HalfCheetahReward<T>>(spec);
+  if (n == "Hopper") return std::make_unique<HopperReward<T>>(spec);
+  if (n == "Walker2d") return std::make_unique<Walker2dReward<T>>(spec);
+  if (n == "Ant") return std::make_unique<AntReward<T>>(spec);
+  if (n == "InvertedPendulum") return std::make_unique<InvertedPendulumReward<T>>(spec);
+  if (n == "Pendulum") return std::make_unique<PendulumReward<T>>(spec);
+  if (n == "DoubleIntegrator")
+    return std::make_unique<DoubleIntegratorReward<T>>(spec, dynamic_cast<const DoubleIntegratorEnv&>(env).system());
+  throw std::invalid_argument(fmt::format("make_differentiable_reward: no tape reward for environment '{}'", n));
+}
+
+template std::unique_ptr<DifferentiableReward<float>> make_differentiable_reward<float>(const Env&);
+template std::unique_ptr<DifferentiableReward<double>> make_differentiable_reward<double>(const Env&);
+
+}  // namespace maac::envs
