@@ -11,7 +11,9 @@ packages=(
   libbenchmark-dev         # bench/
   libcli11-dev             # command line
   libfmt-dev libspdlog-dev # formatting and logs
-  nlohmann-json3-dev       # configs, checkpoint headers
+  nlohmann-json3-dev       # checkpoint headers
+  libtomlplusplus-dev      # run configs (TOML)
+  gnuplot-nox              # learning-curve PNGs
   libmujoco-dev libqhull-dev # MuJoCo 2.2.2 (its CMake config needs qhull)
 )
 

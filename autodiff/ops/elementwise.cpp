@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "autodiff/ops/common.hpp"
+#include "kernels/cpu/activations.hpp"
 
 namespace maac {
 using detail::fail;
@@ -78,13 +79,13 @@ template <class T> Var<T> add_scalar(Var<T> x, double c) { return affine("add_sc
 template <class T> static void unary_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
-  cpu::unary_backward(static_cast<Unary>(r.integer[0]), x.value, y.value, y.grad, x.grad, x.shape.numel());
+  cpu::activation_backward(static_cast<Unary>(r.integer[0]), x.value, y.value, y.grad, x.grad, x.shape.numel());
 }
 
 template <class T> Var<T> unary(Unary f, Var<T> x) {
   detail::check_var("unary", "x", x);
   Var<T> y = x.tape->result(x.shape(), x.requires_grad());
-  cpu::unary_forward(f, x.value(), y.value(), x.numel());
+  cpu::activation_forward(f, x.value(), y.value(), x.numel());
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&unary_backward<T>, y.id, {x.id, -1, -1, -1}};
     rec.integer[0] = static_cast<int64_t>(f);

@@ -1,0 +1,49 @@
+// Reading and writing the safetensors format (a JSON header plus raw little-endian
+// tensors; readable from Python without this project), with atomic writes
+// (DESIGN decision 9): temp file, fsync, rename, fsync of the directory.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace maac {
+
+enum class StoredType { f32, f64, i64, u8 };
+
+struct StoredTensor {
+  StoredType type = StoredType::f32;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes;
+};
+
+class Safetensors {
+ public:
+  // Add a tensor; names are unique. T is float, double, int64_t or uint8_t.
+  template <class T> void put(const std::string& name, const std::vector<int64_t>& shape, const T* data);
+  template <class T> void put(const std::string& name, const std::vector<T>& values) {
+    put(name, {static_cast<int64_t>(values.size())}, values.data());
+  }
+  void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
+
+  // A tensor's values; throws naming the file, tensor and expected type / element count.
+  template <class T> std::vector<T> get(const std::string& name) const;
+  template <class T> std::vector<T> get(const std::string& name, int64_t expected_count) const;
+  bool has(const std::string& name) const { return tensors_.count(name) > 0; }
+  const StoredTensor& tensor(const std::string& name) const;
+  const std::map<std::string, StoredTensor>& tensors() const { return tensors_; }
+  const std::map<std::string, std::string>& metadata() const { return metadata_; }
+  std::string metadata_or(const std::string& key, const std::string& fallback) const;
+
+  // Writes atomically: either the old file stays intact or the new one is complete.
+  void save(const std::string& path) const;
+  // Reads and validates the whole file; a corrupt file throws naming the path and the defect.
+  static Safetensors load(const std::string& path);
+
+ private:
+  std::string source_ = "<memory>";
+  std::map<std::string, StoredTensor> tensors_;
+  std::map<std::string, std::string> metadata_;
+};
+
+}  // namespace maac

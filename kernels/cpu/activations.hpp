@@ -1,0 +1,17 @@
+// Vectorised CPU element-wise functions. kernels/math.cuh stays the definition (the
+// CUDA backend and the reference loops in elementwise.hpp use it); this fast path
+// uses Eigen's SIMD exp/tanh/logistic, which g++ cannot produce from scalar std::exp
+// without -ffast-math. tests/kernels checks it against the definition.
+#pragma once
+#include <cstdint>
+
+#include "kernels/math.cuh"
+
+namespace maac::cpu {
+
+// y = f(x)
+template <class T> void activation_forward(math::Unary f, const T* x, T* y, int64_t n);
+// dx += dy * f'(x), given y = f(x)
+template <class T> void activation_backward(math::Unary f, const T* x, const T* y, const T* dy, T* dx, int64_t n);
+
+}  // namespace maac::cpu

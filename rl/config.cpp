@@ -1,0 +1,248 @@
+#include "rl/config.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <toml++/toml.h>
+
+namespace maac::rl {
+namespace {
+
+std::string format_number(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  return s.str();
+}
+
+std::string describe(const ConfigValue& v) {
+  switch (v.index()) {
+    case 0: return "an integer";
+    case 1: return "a number";
+    case 2: return "true or false";
+    case 3: return "a string";
+    default: return "a list of numbers";
+  }
+}
+
+// Edit distance, to suggest the key the user probably meant.
+size_t distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string type_of(const toml::node& n) {
+  std::ostringstream s;
+  s << "a " << n.type();
+  return s.str();
+}
+
+// Converts a TOML node to the entry's type, or explains why it cannot.
+ConfigValue convert(const ConfigEntry& e, const toml::node& n, const std::string& where) {
+  auto fail = [&](const std::string& got) {
+    return std::invalid_argument(where + ": config key '" + e.key + "' expects " + describe(e.fallback) + ", got " + got);
+  };
+  switch (e.fallback.index()) {
+    case 0:
+      if (auto v = n.value_exact<int64_t>()) return *v;
+      throw fail(n.is_floating_point() ? "a fractional number" : type_of(n));
+    case 1:
+      if (auto v = n.value<double>()) return *v;
+      throw fail(type_of(n));
+    case 2:
+      if (auto v = n.value_exact<bool>()) return *v;
+      throw fail(type_of(n));
+    case 3:
+      if (auto v = n.value_exact<std::string>()) return *v;
+      throw fail(type_of(n));
+    default: {
+      const toml::array* a = n.as_array();
+      if (!a) throw fail(type_of(n));
+      std::vector<double> out;
+      for (const toml::node& x : *a) {
+        auto v = x.value<double>();
+        if (!v) throw fail("a list with a non-number");
+        out.push_back(*v);
+      }
+      return out;
+    }
+  }
+}
+
+// Flattens nested TOML tables into dotted keys.
+void flatten(const toml::table& t, const std::string& prefix, std::vector<std::pair<std::string, const toml::node*>>& out) {
+  for (const auto& [k, v] : t) {
+    std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const toml::table* sub = v.as_table()) flatten(*sub, key, out);
+    else out.emplace_back(key, &v);
+  }
+}
+
+}  // namespace
+
+ConfigSchema& ConfigSchema::add(ConfigEntry e) {
+  if (find(e.key)) throw std::logic_error("ConfigSchema: key '" + e.key + "' declared twice");
+  entries_.push_back(std::move(e));
+  return *this;
+}
+ConfigSchema& ConfigSchema::integer(const std::string& key, int64_t fallback, int64_t min, int64_t max, const std::string& doc) {
+  return add({key, fallback, static_cast<double>(min), static_cast<double>(max), {}, doc});
+}
+ConfigSchema& ConfigSchema::real(const std::string& key, double fallback, double min, double max, const std::string& doc) {
+  return add({key, fallback, min, max, {}, doc});
+}
+ConfigSchema& ConfigSchema::boolean(const std::string& key, bool fallback, const std::string& doc) {
+  return add({key, fallback, 0, 0, {}, doc});
+}
+ConfigSchema& ConfigSchema::choice(const std::string& key, const std::string& fallback, std::vector<std::string> choices,
+                                   const std::string& doc) {
+  return add({key, fallback, 0, 0, std::move(choices), doc});
+}
+ConfigSchema& ConfigSchema::text(const std::string& key, const std::string& fallback, const std::string& doc) {
+  return add({key, fallback, 0, 0, {}, doc});
+}
+ConfigSchema& ConfigSchema::reals(const std::string& key, std::vector<double> fallback, int64_t count, const std::string& doc) {
+  list_sizes_[key] = count;
+  return add({key, std::move(fallback), -1e300, 1e300, {}, doc});
+}
+const ConfigEntry* ConfigSchema::find(const std::string& key) const {
+  for (const ConfigEntry& e : entries_)
+    if (e.key == key) return &e;
+  return nullptr;
+}
+
+Config::Config(const ConfigSchema& schema) : schema_(&schema) {
+  for (const ConfigEntry& e : schema.entries()) values_[e.key] = e.fallback;
+}
+
+void Config::assign(const std::string& key, const ConfigValue& value, const std::string& source) {
+  const ConfigEntry* e = schema_->find(key);
+  if (!e) {
+    std::string best;
+    size_t best_d = 4;
+    for (const ConfigEntry& c : schema_->entries())
+      if (size_t d = distance(key, c.key); d < best_d) { best_d = d; best = c.key; }
+    throw std::invalid_argument(source + ": unknown config key '" + key + "'" +
+                                (best.empty() ? "" : " (did you mean '" + best + "'?)"));
+  }
+  auto range_error = [&](const std::string& shown) {
+    return std::invalid_argument(source + ": config key '" + key + "' = " + shown + ": expected " + format_number(e->min) +
+                                 " <= value <= " + format_number(e->max));
+  };
+  if (auto* i = std::get_if<int64_t>(&value)) {
+    if (*i < e->min || *i > e->max) throw range_error(std::to_string(*i));
+  } else if (auto* d = std::get_if<double>(&value)) {
+    if (!std::isfinite(*d) || *d < e->min || *d > e->max) throw range_error(format_number(*d));
+  } else if (auto* s = std::get_if<std::string>(&value); s && !e->choices.empty()) {
+    bool ok = false;
+    std::string list;
+    for (const std::string& c : e->choices) { ok = ok || c == *s; list += (list.empty() ? "" : ", ") + c; }
+    if (!ok) throw std::invalid_argument(source + ": config key '" + key + "' = '" + *s + "': expected one of " + list);
+  } else if (auto* l = std::get_if<std::vector<double>>(&value)) {
+    int64_t want = schema_->list_sizes_.at(key);
+    if (static_cast<int64_t>(l->size()) != want)
+      throw std::invalid_argument(source + ": config key '" + key + "' has " + std::to_string(l->size()) +
+                                  " numbers, expected " + std::to_string(want));
+  }
+  values_[key] = value;
+}
+
+void Config::merge_toml(const std::string& text, const std::string& source) {
+  toml::table table;
+  try {
+    table = toml::parse(text, source);
+  } catch (const toml::parse_error& err) {
+    std::ostringstream s;
+    s << source << ":" << err.source().begin.line << ":" << err.source().begin.column << ": " << err.description();
+    throw std::invalid_argument("cannot parse config " + s.str());
+  }
+  std::vector<std::pair<std::string, const toml::node*>> items;
+  flatten(table, "", items);
+  for (const auto& [key, node] : items) {
+    const ConfigEntry* e = schema_->find(key);
+    if (!e) assign(key, ConfigValue{}, source);  // throws: unknown key, with a suggestion
+    assign(key, convert(*e, *node, source), source);
+  }
+}
+
+void Config::merge_toml_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument("cannot open config file '" + path + "'");
+  std::stringstream s;
+  s << in.rdbuf();
+  merge_toml(s.str(), path);
+}
+
+void Config::set(const std::string& assignment) {
+  size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw std::invalid_argument("--set '" + assignment + "': expected key=value");
+  std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  const ConfigEntry* e = schema_->find(key);
+  if (!e) assign(key, ConfigValue{}, "--set");  // throws: unknown key
+  // Strings may be given bare (--set env.name=Hopper); everything else is TOML syntax.
+  std::string toml_value = value;
+  if (std::holds_alternative<std::string>(e->fallback) && (value.empty() || value.front() != '"'))
+    toml_value = "\"" + value + "\"";
+  toml::table t;
+  try {
+    t = toml::parse("v = " + toml_value);
+  } catch (const toml::parse_error&) {
+    throw std::invalid_argument("--set: config key '" + key + "' expects " + describe(e->fallback) + ", got '" + value + "'");
+  }
+  assign(key, convert(*e, *t.get("v"), "--set"), "--set");
+}
+
+const ConfigValue& Config::at(const std::string& key) const {
+  auto it = values_.find(key);
+  if (it == values_.end()) throw std::invalid_argument("config: no key '" + key + "' in the schema");
+  return it->second;
+}
+int64_t Config::integer(const std::string& key) const { return std::get<int64_t>(at(key)); }
+double Config::real(const std::string& key) const { return std::get<double>(at(key)); }
+bool Config::boolean(const std::string& key) const { return std::get<bool>(at(key)); }
+const std::string& Config::text(const std::string& key) const { return std::get<std::string>(at(key)); }
+const std::vector<double>& Config::reals(const std::string& key) const { return std::get<std::vector<double>>(at(key)); }
+
+std::string Config::to_toml() const {
+  // Grouped by table, in schema order, each key with its doc as a comment.
+  std::map<std::string, std::string> tables;
+  std::vector<std::string> order;
+  for (const ConfigEntry& e : schema_->entries()) {
+    size_t dot = e.key.rfind('.');
+    std::string table = dot == std::string::npos ? "" : e.key.substr(0, dot);
+    std::string name = dot == std::string::npos ? e.key : e.key.substr(dot + 1);
+    if (!tables.count(table)) order.push_back(table);
+    std::ostringstream line;
+    const ConfigValue& v = values_.at(e.key);
+    line << name << " = ";
+    if (auto* i = std::get_if<int64_t>(&v)) line << *i;
+    else if (auto* d = std::get_if<double>(&v)) {
+      std::string s = format_number(*d);
+      line << s << (s.find_first_of(".en") == std::string::npos ? ".0" : "");
+    } else if (auto* b = std::get_if<bool>(&v)) line << (*b ? "true" : "false");
+    else if (auto* s = std::get_if<std::string>(&v)) line << '"' << *s << '"';
+    else {
+      line << "[";
+      const auto& l = std::get<std::vector<double>>(v);
+      for (size_t k = 0; k < l.size(); ++k) line << (k ? ", " : "") << format_number(l[k]);
+      line << "]";
+    }
+    if (!e.doc.empty()) line << "  # " << e.doc;
+    tables[table] += line.str() + "\n";
+  }
+  std::string out;
+  for (const std::string& t : order) out += (t.empty() ? "" : "\n[" + t + "]\n") + tables[t];
+  return out;
+}
+
+}  // namespace maac::rl

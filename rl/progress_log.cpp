@@ -1,0 +1,74 @@
+#include "rl/progress_log.hpp"
+
+#include <fmt/core.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+
+namespace maac::rl {
+
+ProgressLog::ProgressLog(const std::string& path, const std::vector<std::string>& columns, bool resume,
+                         int64_t keep_through_step)
+    : path_(path), columns_(columns) {
+  std::string header;
+  for (size_t i = 0; i < columns.size(); ++i) header += (i ? "," : "") + columns[i];
+  std::vector<std::string> kept;
+  if (resume) {
+    std::ifstream in(path);
+    std::string line;
+    if (in && std::getline(in, line)) {
+      if (line != header)
+        throw std::runtime_error("progress log '" + path + "' has columns '" + line + "', expected '" + header + "'");
+      while (std::getline(in, line)) {
+        if (line.empty()) continue;
+        if (std::stoll(line.substr(0, line.find(','))) <= keep_through_step) kept.push_back(line);
+      }
+    }
+  }
+  out_.open(path, std::ios::trunc);
+  if (!out_) throw std::runtime_error("cannot write progress log '" + path + "'");
+  out_ << header << "\n";
+  for (const std::string& l : kept) out_ << l << "\n";
+  out_.flush();
+}
+
+void ProgressLog::write(const std::vector<double>& values) {
+  if (values.size() != columns_.size())
+    throw std::invalid_argument("ProgressLog::write: " + std::to_string(values.size()) + " values for " +
+                                std::to_string(columns_.size()) + " columns");
+  std::ostringstream row;
+  row.precision(10);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) row << ",";
+    if (std::isfinite(values[i])) row << values[i];
+    else row << "nan";
+  }
+  out_ << row.str() << "\n";
+  out_.flush();
+}
+
+TerminalProgress::TerminalProgress(int64_t total_steps) : total_(total_steps), tty_(::isatty(STDOUT_FILENO) != 0) {}
+
+void TerminalProgress::update(int64_t steps, double elapsed, double last_eval, bool force) {
+  // A terminal gets a live line a few times a second; a log file a line every 30 s.
+  double period = tty_ ? 0.25 : 30.0;
+  if (!force && elapsed - last_print_ < period) return;
+  last_print_ = elapsed;
+  double rate = elapsed > 0 ? steps / elapsed : 0.0;
+  double eta = rate > 0 ? (total_ - steps) / rate : 0.0;
+  std::string eval = std::isfinite(last_eval) ? fmt::format("{:.1f}", last_eval) : "-";
+  std::string line = fmt::format("steps {}/{} | {:.1f} steps/s | ETA {}m{:02d}s | last eval {}", steps, total_, rate,
+                                 static_cast<int64_t>(eta) / 60, static_cast<int>(eta) % 60, eval);
+  if (tty_) fmt::print("\r{:<80}", line);
+  else fmt::print("{}\n", line);
+  std::fflush(stdout);
+}
+
+void TerminalProgress::finish() {
+  if (tty_) fmt::print("\n");
+}
+
+}  // namespace maac::rl

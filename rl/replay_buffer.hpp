@@ -1,0 +1,52 @@
+// A ring buffer of transitions (s, a, r, s', terminated) in float32. Truncation at a
+// time limit is not stored: it is not termination, so such transitions bootstrap
+// (DESIGN decision 6).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "autodiff/random.hpp"
+#include "autodiff/safetensors.hpp"
+
+namespace maac::rl {
+
+// A batch of transitions in row-major arrays: obs [n, obs_dim], action [n, act_dim], ...
+struct TransitionBatch {
+  int64_t size = 0;
+  std::vector<float> obs, action, reward, next_obs, terminated;
+  void resize(int64_t n, int64_t obs_dim, int64_t act_dim);
+};
+
+class ReplayBuffer {
+ public:
+  ReplayBuffer(int64_t capacity, int64_t obs_dim, int64_t act_dim);
+
+  // Appends one transition; the oldest is overwritten once the buffer is full.
+  void add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated);
+  void add(const TransitionBatch& batch);
+
+  // n transitions drawn uniformly with replacement, written into out.
+  void sample(Rng& rng, int64_t n, TransitionBatch& out) const;
+  // The transitions at the given indices (0 = oldest still stored).
+  void gather(const std::vector<int64_t>& indices, TransitionBatch& out) const;
+
+  int64_t size() const { return size_; }
+  int64_t capacity() const { return capacity_; }
+  int64_t obs_dim() const { return obs_dim_; }
+  int64_t act_dim() const { return act_dim_; }
+  int64_t total_added() const { return total_added_; }
+
+  // Checkpointing: every stored transition and the write position, under a name prefix.
+  void save(Safetensors& st, const std::string& prefix) const;
+  void load(const Safetensors& st, const std::string& prefix);
+
+ private:
+  int64_t slot(int64_t i) const;  // storage row of the i-th oldest transition
+
+  int64_t capacity_, obs_dim_, act_dim_;
+  int64_t size_ = 0, next_ = 0, total_added_ = 0;
+  std::vector<float> obs_, action_, reward_, next_obs_, terminated_;
+};
+
+}  // namespace maac::rl

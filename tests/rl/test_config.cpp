@@ -1,0 +1,72 @@
+// Config resolution: defaults <- TOML file <- --set, and every rejection names the key.
+#include <catch2/catch.hpp>
+
+#include "rl/config.hpp"
+
+using namespace maac::rl;
+using Catch::Contains;
+
+namespace {
+ConfigSchema schema() {
+  ConfigSchema s;
+  s.choice("algo", "maac", {"maac", "sac", "mbpo"}, "algorithm")
+      .integer("model.members", 7, 1, 64, "ensemble size")
+      .real("actor.lr", 3e-4, 1e-8, 1.0, "policy learning rate")
+      .boolean("actor.entropy_first_only", false, "entropy at the first action only")
+      .text("env.name", "HalfCheetah", "environment")
+      .reals("rollout.schedule", {20, 100, 1, 1}, 4, "[from_iter, to_iter, from_len, to_len]");
+  return s;
+}
+}  // namespace
+
+TEST_CASE("defaults, file and --set layer in that order") {
+  ConfigSchema s = schema();
+  Config c(s);
+  REQUIRE(c.integer("model.members") == 7);
+  c.merge_toml("algo = \"sac\"\n[model]\nmembers = 5\n[rollout]\nschedule = [1, 2, 3, 4]\n", "preset.toml");
+  REQUIRE(c.text("algo") == "sac");
+  REQUIRE(c.integer("model.members") == 5);
+  REQUIRE(c.reals("rollout.schedule") == std::vector<double>{1, 2, 3, 4});
+  c.set("model.members=3");
+  c.set("actor.lr=1e-3");
+  c.set("actor.entropy_first_only=true");
+  c.set("env.name=Hopper");
+  REQUIRE(c.integer("model.members") == 3);
+  REQUIRE(c.real("actor.lr") == 1e-3);
+  REQUIRE(c.boolean("actor.entropy_first_only"));
+  REQUIRE(c.text("env.name") == "Hopper");
+}
+
+TEST_CASE("the resolved config round-trips through TOML") {
+  ConfigSchema s = schema();
+  Config a(s);
+  a.set("model.members=9");
+  a.set("actor.lr=0.0005");
+  a.set("rollout.schedule=[20, 100, 1, 15]");
+  Config b(s);
+  b.merge_toml(a.to_toml(), "resolved.toml");
+  REQUIRE(b.integer("model.members") == 9);
+  REQUIRE(b.real("actor.lr") == 0.0005);
+  REQUIRE(b.reals("rollout.schedule") == std::vector<double>{20, 100, 1, 15});
+  REQUIRE(b.to_toml() == a.to_toml());
+}
+
+TEST_CASE("unknown keys, wrong types and out-of-range values are rejected naming the key") {
+  ConfigSchema s = schema();
+  Config c(s);
+  REQUIRE_THROWS_WITH(c.set("model.member=3"), Contains("unknown config key 'model.member'") && Contains("did you mean 'model.members'"));
+  REQUIRE_THROWS_WITH(c.merge_toml("[model]\nmembrs = 3\n", "f.toml"), Contains("f.toml") && Contains("'model.membrs'"));
+  REQUIRE_THROWS_WITH(c.set("model.members=abc"), Contains("'model.members'") && Contains("integer"));
+  REQUIRE_THROWS_WITH(c.set("model.members=2.5"), Contains("'model.members'") && Contains("fractional"));
+  REQUIRE_THROWS_WITH(c.merge_toml("[model]\nmembers = \"7\"\n", "f.toml"), Contains("'model.members'") && Contains("integer"));
+  REQUIRE_THROWS_WITH(c.set("model.members=0"), Contains("'model.members' = 0") && Contains("1 <= value <= 64"));
+  REQUIRE_THROWS_WITH(c.set("actor.lr=2"), Contains("'actor.lr' = 2"));
+  REQUIRE_THROWS_WITH(c.set("actor.lr=nan"), Contains("'actor.lr'"));
+  REQUIRE_THROWS_WITH(c.set("algo=ppo"), Contains("'algo' = 'ppo'") && Contains("maac, sac, mbpo"));
+  REQUIRE_THROWS_WITH(c.set("actor.entropy_first_only=1"), Contains("true or false"));
+  REQUIRE_THROWS_WITH(c.set("rollout.schedule=[1, 2]"), Contains("'rollout.schedule' has 2 numbers, expected 4"));
+  REQUIRE_THROWS_WITH(c.set("novalue"), Contains("key=value"));
+  REQUIRE_THROWS_WITH(c.merge_toml("[model\n", "broken.toml"), Contains("broken.toml:1"));
+  // A rejected value leaves the previous one in place.
+  REQUIRE(c.integer("model.members") == 7);
+}
