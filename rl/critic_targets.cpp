@@ -110,10 +110,10 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
           values.push_back(std::min(v1, v2));
         }
       }
-      // Two passes, so identical candidates have exactly zero variance.
+      // Shifted by the first candidate, so identical candidates have exactly zero variance.
       double mu = 0.0, var = 0.0;
-      for (double v : values) mu += v / double(values.size());
-      for (double v : values) var += (v - mu) * (v - mu) / double(values.size());
+      for (double v : values) mu += (v - values[0]) / double(values.size());
+      for (double v : values) var += (v - values[0] - mu) * (v - values[0] - mu) / double(values.size());
       means[h * n + i] = sum_min / double(M);
       vars[h * n + i] = var;
     }
