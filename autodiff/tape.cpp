@@ -45,7 +45,7 @@ template <class T> Var<T> Tape<T>::param(Parameter<T>& p) {
   n.shape = p.shape();
   n.value = p.value().data();
   n.device = p.device();
-  n.requires_grad = grad_enabled_;
+  n.requires_grad = grad_enabled_ && !params_frozen_;
   if (n.requires_grad) {
     n.grad = p.grad().data();
     n.external_grad = true;

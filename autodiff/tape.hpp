@@ -79,6 +79,10 @@ class Tape {
   void record(const Record& r) { records_.push_back(r); }
   bool grad_enabled() const { return grad_enabled_; }
   void set_grad_enabled(bool on) { grad_enabled_ = on; }
+  // Frozen parameters are read by param() without a gradient (their values are still
+  // aliased), while gradients keep flowing through the ops to other inputs.
+  bool params_frozen() const { return params_frozen_; }
+  void set_params_frozen(bool on) { params_frozen_ = on; }
 
   // Reverse pass. A one-element output is seeded with 1; otherwise pass the seed
   // gradient (out's shape). Intermediate gradients are zeroed here, once; parameter
@@ -103,6 +107,7 @@ class Tape {
   std::vector<Node> nodes_;
   std::vector<Record> records_;
   bool grad_enabled_ = true;
+  bool params_frozen_ = false;
 };
 
 // Turns recording off for a scope (acting, target computation).
@@ -113,6 +118,21 @@ class NoGrad {
   ~NoGrad() { tape_.set_grad_enabled(was_); }
   NoGrad(const NoGrad&) = delete;
   NoGrad& operator=(const NoGrad&) = delete;
+
+ private:
+  Tape<T>& tape_;
+  bool was_;
+};
+
+// Reads parameters as constants for a scope: a model or critic used inside another
+// network's objective passes gradients through but accumulates none itself.
+template <class T>
+class FrozenParams {
+ public:
+  explicit FrozenParams(Tape<T>& t) : tape_(t), was_(t.params_frozen()) { t.set_params_frozen(true); }
+  ~FrozenParams() { tape_.set_params_frozen(was_); }
+  FrozenParams(const FrozenParams&) = delete;
+  FrozenParams& operator=(const FrozenParams&) = delete;
 
  private:
   Tape<T>& tape_;

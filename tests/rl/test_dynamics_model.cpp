@@ -1,0 +1,123 @@
+// The dynamics ensemble learns a known noisy linear system x' = A x + B u + noise.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "rl/dynamics_trainer.hpp"
+
+using namespace maac;
+using namespace maac::rl;
+
+namespace {
+
+constexpr int64_t kObs = 3, kAct = 2;
+const double kA[kObs][kObs] = {{0.9, 0.1, 0.0}, {-0.1, 0.95, 0.05}, {0.0, 0.2, 0.8}};
+const double kB[kObs][kAct] = {{0.5, 0.0}, {0.0, 0.3}, {0.2, -0.4}};
+const double kNoise[kObs] = {0.02, 0.05, 0.1};
+
+// Noise-free next state.
+void step(const float* s, const float* a, float* out) {
+  for (int r = 0; r < kObs; ++r) {
+    double v = 0.0;
+    for (int c = 0; c < kObs; ++c) v += kA[r][c] * s[c];
+    for (int c = 0; c < kAct; ++c) v += kB[r][c] * a[c];
+    out[r] = float(v);
+  }
+}
+
+struct Dataset {
+  int64_t n;
+  std::vector<float> s, a, s_next;
+  Dataset(int64_t n_, Rng& rng) : n(n_), s(rng.normal_vector<float>(n_ * kObs)), a(rng.uniform_vector<float>(n_ * kAct, -1, 1)) {
+    s_next.resize(static_cast<size_t>(n * kObs));
+    for (int64_t i = 0; i < n; ++i) {
+      step(&s[i * kObs], &a[i * kAct], &s_next[i * kObs]);
+      for (int r = 0; r < kObs; ++r) s_next[i * kObs + r] += float(kNoise[r] * rng.normal());
+    }
+  }
+};
+
+DynamicsModelOptions small_model() {
+  DynamicsModelOptions o;
+  o.members = 3;
+  o.hidden = {32, 32};
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("dynamics ensemble recovers a noisy linear system and its noise level") {
+  Rng rng(11);
+  DynamicsModel<float> model(kObs, kAct, small_model(), rng);
+  Dataset data(3000, rng);
+  DynamicsTrainingOptions topt;
+  topt.max_epochs = 120;
+  topt.elites = 2;
+  DynamicsTrainer<float> trainer(model, topt);
+  DynamicsTrainingReport rep = trainer.fit(data.s.data(), data.a.data(), data.s_next.data(), nullptr, data.n, rng);
+
+  // Held-out NLL falls, to near the best possible: the true noise in normalised units.
+  double init = 0, fin = 0, optimum = 0;
+  for (double v : rep.initial_holdout_nll) init += v / 3;
+  for (double v : rep.holdout_nll) fin += v / 3;
+  for (int r = 0; r < kObs; ++r) {
+    double sd = model.target_normalizer().std[r];
+    optimum += (0.5 * std::log(2 * M_PI * M_E) + std::log(kNoise[r] / sd)) / kObs;
+  }
+  INFO("epochs " << rep.epochs << ", held-out NLL " << init << " -> " << fin << ", optimum " << optimum);
+  REQUIRE(fin < init - 1.0);
+  REQUIRE(fin < optimum + 0.15);
+  REQUIRE(rep.elites.size() == 2);
+  REQUIRE(model.sampling_members() == rep.elites);
+
+  // Fresh states: every member's mean is close to A s + B u and its std to the noise.
+  Dataset fresh(500, rng);
+  std::vector<float> x, y;
+  make_model_rows(model, fresh.s.data(), fresh.a.data(), fresh.s_next.data(), static_cast<const float*>(nullptr),
+                  fresh.n, x, y);
+  Tape<float> tape;
+  auto p = model.predict_all(tape, tape.constant(Shape{fresh.n, kObs + kAct}, x.data()));
+  const auto& on = model.target_normalizer();
+  for (int64_t m = 0; m < 3; ++m)
+    for (int r = 0; r < kObs; ++r) {
+      double se = 0, sd_sum = 0;
+      for (int64_t i = 0; i < fresh.n; ++i) {
+        int64_t k = (m * fresh.n + i) * kObs + r;
+        float truth[kObs];
+        step(&fresh.s[i * kObs], &fresh.a[i * kAct], truth);
+        double delta = p.mean.value()[k] * on.std[m * kObs + r] + on.mean[m * kObs + r];
+        double err = fresh.s[i * kObs + r] + delta - truth[r];
+        se += err * err;
+        sd_sum += std::exp(0.5 * p.log_var.value()[k]) * on.std[m * kObs + r];
+      }
+      double rmse = std::sqrt(se / fresh.n), sd = sd_sum / fresh.n;
+      INFO("member " << m << " dim " << r << ": mean rmse " << rmse << ", predicted std " << sd << ", true "
+                     << kNoise[r]);
+      CHECK(rmse < 0.5 * kNoise[r] + 0.01);
+      CHECK(sd == Approx(kNoise[r]).epsilon(0.15));
+    }
+}
+
+TEST_CASE("dynamics model: routed and all-members sampling agree, arguments are checked") {
+  Rng rng(3);
+  DynamicsModel<double> model(kObs, kAct, small_model(), rng);
+  const int64_t n = 16;
+  std::vector<double> s = rng.normal_vector<double>(n * kObs), a = rng.uniform_vector<double>(n * kAct, -1, 1),
+                      eps = rng.normal_vector<double>(n * kObs);
+  std::vector<int32_t> members;
+  for (int64_t i = 0; i < n; ++i) members.push_back(int32_t(rng.below(3)));
+  Tape<double> tape;
+  Var<double> sv = tape.constant(Shape{n, kObs}, s.data()), av = tape.constant(Shape{n, kAct}, a.data());
+  Var<double> ev = tape.constant(Shape{n, kObs}, eps.data());
+  Var<double> r = model.next_state_rows(tape, sv, av, members, ev, EnsembleEvaluation::routed);
+  Var<double> q = model.next_state_rows(tape, sv, av, members, ev, EnsembleEvaluation::all_then_select);
+  for (int64_t i = 0; i < n * kObs; ++i) REQUIRE(r.value()[i] == Approx(q.value()[i]).epsilon(1e-12));
+
+  REQUIRE_THROWS_AS(model.next_state_rows(tape, sv, av, std::vector<int32_t>(n, 3), ev), std::invalid_argument);
+  REQUIRE_THROWS_AS(model.next_state_rows(tape, sv, sv, members, ev), std::invalid_argument);
+  REQUIRE_THROWS_AS(model.set_elites({0, 5}), std::invalid_argument);
+  DynamicsTrainingOptions bad;
+  bad.holdout_fraction = 0.0;
+  REQUIRE_THROWS_AS(DynamicsTrainer<double>(model, bad), std::invalid_argument);
+  REQUIRE_THROWS_AS(DynamicsModel<double>(0, kAct, small_model(), rng), std::invalid_argument);
+}
