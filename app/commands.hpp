@@ -8,5 +8,6 @@ namespace maac::app {
 // Each adds its subcommands to the program; defined in its own *_commands.cpp.
 void add_gradcheck_commands(CLI::App& app);
 void add_env_commands(CLI::App& app);
+void add_train_commands(CLI::App& app);
 
 }  // namespace maac::app

@@ -6,6 +6,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"maac: model-augmented actor-critic (C++20 / CUDA)", "maac"};
   app.require_subcommand(1);
+  maac::app::add_train_commands(app);
   maac::app::add_gradcheck_commands(app);
   maac::app::add_env_commands(app);
   try {

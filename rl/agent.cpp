@@ -1,0 +1,271 @@
+#include "rl/agent.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace maac::rl {
+namespace {
+
+// Parameters and Adam state stored under "<prefix>.<index>.<name>", so a checkpoint
+// names every tensor and a mismatched architecture fails with that name.
+void put_params(Safetensors& st, const std::string& prefix, const ParameterList<float>& ps) {
+  for (size_t i = 0; i < ps.size(); ++i) {
+    const Shape& s = ps[i]->shape();
+    std::vector<int64_t> dims;
+    for (int d = 0; d < s.rank(); ++d) dims.push_back(s[d]);
+    st.put(prefix + "." + std::to_string(i) + "." + ps[i]->name(), dims, ps[i]->value().data());
+  }
+}
+void get_params(const Safetensors& st, const std::string& prefix, const ParameterList<float>& ps) {
+  for (size_t i = 0; i < ps.size(); ++i)
+    ps[i]->value().host() = st.get<float>(prefix + "." + std::to_string(i) + "." + ps[i]->name(), ps[i]->numel());
+}
+void put_adam(Safetensors& st, const std::string& prefix, Adam<float>& adam) {
+  auto& m = adam.first_moments();
+  auto& v = adam.second_moments();
+  for (size_t i = 0; i < m.size(); ++i) {
+    st.put(prefix + ".m." + std::to_string(i), {m[i].numel()}, m[i].data());
+    st.put(prefix + ".v." + std::to_string(i), {v[i].numel()}, v[i].data());
+  }
+  st.put<int64_t>(prefix + ".steps", {adam.steps()});
+}
+void get_adam(const Safetensors& st, const std::string& prefix, Adam<float>& adam) {
+  auto& m = adam.first_moments();
+  auto& v = adam.second_moments();
+  for (size_t i = 0; i < m.size(); ++i) {
+    m[i].host() = st.get<float>(prefix + ".m." + std::to_string(i), m[i].numel());
+    v[i].host() = st.get<float>(prefix + ".v." + std::to_string(i), v[i].numel());
+  }
+  adam.set_steps(st.get<int64_t>(prefix + ".steps", 1)[0]);
+}
+template <class V> std::vector<int64_t> as_i64(const V& v) { return std::vector<int64_t>(v.begin(), v.end()); }
+
+bool all_finite(const float* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (!std::isfinite(x[i])) return false;
+  return true;
+}
+
+}  // namespace
+
+Agent::Agent(int64_t obs_dim, int64_t act_dim, AgentOptions options, std::unique_ptr<RewardModel<float>> reward,
+             uint64_t seed)
+    : obs_(obs_dim),
+      act_(act_dim),
+      options_(options),
+      reward_(std::move(reward)),
+      init_rng_(seed),
+      policy_(obs_dim, act_dim, options.policy, init_rng_),
+      critic_(obs_dim, act_dim, options.critic, init_rng_),
+      temperature_(act_dim, options.entropy ? options.initial_alpha : 1.0, options.alpha_lr,
+                   -options.target_entropy_scale * static_cast<double>(act_dim)),
+      policy_adam_(policy_.parameters(), AdamOptions{options.policy_lr}),
+      critic_adam_(critic_.parameters(), AdamOptions{options.critic_lr}) {
+  if (!reward_) throw std::invalid_argument("Agent: a reward model is required");
+  if (uses_model()) {
+    model_ = std::make_unique<DynamicsModel<float>>(obs_dim, act_dim, options.model, init_rng_);
+    model_trainer_ = std::make_unique<DynamicsTrainer<float>>(*model_, options.model_training);
+  }
+}
+
+double Agent::alpha() const { return options_.entropy ? temperature_.alpha() : 0.0; }
+
+void Agent::act(const float* obs, int64_t n, bool deterministic, Rng& rng, float* actions) {
+  tape_.reset();
+  NoGrad<float> off(tape_);
+  Var<float> s = tape_.constant(Shape{n, obs_}, obs);
+  Var<float> a;
+  if (deterministic) {
+    a = policy_.deterministic(tape_, s);
+  } else {
+    std::vector<float> eps = rng.normal_vector<float>(n * act_);
+    a = policy_.sample(tape_, s, tape_.constant(Shape{n, act_}, eps.data())).action;
+  }
+  std::copy_n(a.value(), n * act_, actions);
+}
+
+ModelFitStats Agent::fit_model(const ReplayBuffer& real, Rng& rng) {
+  if (!model_) throw std::logic_error("Agent::fit_model: this algorithm has no model");
+  std::vector<int64_t> all(static_cast<size_t>(real.size()));
+  for (int64_t i = 0; i < real.size(); ++i) all[i] = i;
+  TransitionBatch b;
+  real.gather(all, b);
+  DynamicsTrainingReport report =
+      model_trainer_->fit(b.obs.data(), b.action.data(), b.next_obs.data(), b.reward.data(), b.size, rng);
+  ModelFitStats stats;
+  stats.epochs = report.epochs;
+  double sum = 0;
+  for (int32_t m : model_->sampling_members()) sum += report.holdout_nll[m];
+  stats.holdout_nll = sum / static_cast<double>(model_->sampling_members().size());
+  return stats;
+}
+
+void Agent::rollout(const ReplayBuffer& real, ReplayBuffer& model_buffer, int64_t starts, int64_t length, Rng& rng) {
+  if (!model_) throw std::logic_error("Agent::rollout: this algorithm has no model");
+  TransitionBatch start;
+  real.sample(rng, starts, start);
+  std::vector<float> s = start.obs, s_next, r, alive;
+  int64_t n = starts;
+  const std::vector<int32_t>& pool = model_->sampling_members();
+  for (int64_t t = 0; t < length && n > 0; ++t) {
+    tape_.reset();
+    NoGrad<float> off(tape_);
+    std::vector<float> a_eps = rng.normal_vector<float>(n * act_);
+    std::vector<float> m_eps = rng.normal_vector<float>(n * model_->out_dim());
+    std::vector<int32_t> members(static_cast<size_t>(n));
+    for (int32_t& m : members) m = pool[static_cast<size_t>(rng.below(static_cast<int64_t>(pool.size())))];
+    Var<float> sv = tape_.constant(Shape{n, obs_}, s.data());
+    Var<float> av = policy_.sample(tape_, sv, tape_.constant(Shape{n, act_}, a_eps.data())).action;
+    // Imagined data uses the correct std-scaled noise (the authors' non-differentiable path).
+    Var<float> nv = model_->next_state_rows(tape_, sv, av, members, tape_.constant(Shape{n, model_->out_dim()}, m_eps.data()),
+                                           EnsembleEvaluation::routed, ModelNoiseScale::std_dev);
+    Var<float> rv = reward_->reward(tape_, sv, av, nv);
+    Var<float> alive_v = checked_alive(*reward_, tape_, nv);
+    // Keep finite rows; chain the ones still alive.
+    std::vector<float> next_s;
+    int64_t kept = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      const float* ns = nv.value() + i * obs_;
+      if (!all_finite(ns, obs_) || !std::isfinite(rv.value()[i])) continue;
+      bool done = alive_v.value()[i] < 0.5f;
+      model_buffer.add(s.data() + i * obs_, av.value() + i * act_, rv.value()[i], ns, done);
+      if (!done) {
+        next_s.insert(next_s.end(), ns, ns + obs_);
+        ++kept;
+      }
+    }
+    s.swap(next_s);
+    n = kept;
+  }
+}
+
+bool Agent::finite_gradients(const ParameterList<float>& params) {
+  double norm = options_.grad_clip > 0 ? clip_grad_norm(params, options_.grad_clip) : 0.0;
+  if (!std::isfinite(norm)) return false;
+  for (const Parameter<float>* p : params)
+    if (!all_finite(p->grad().data(), p->numel())) return false;
+  return true;
+}
+
+double Agent::critic_step(const TransitionBatch& b, Rng& rng, bool* ok) {
+  const int64_t n = b.size;
+  std::vector<float> alive(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) alive[i] = 1.f - b.terminated[i];
+  std::vector<float> y;
+  bool steve = options_.algorithm == Algorithm::maac && options_.critic_target == CriticTarget::steve;
+  if (steve) {
+    SteveNoise<float> noise = SteveNoise<float>::draw(options_.steve, n, *model_, act_, rng);
+    SteveTargets t = steve_targets(policy_, *model_, critic_, *reward_, b.reward.data(), alive.data(), b.next_obs.data(), n,
+                                   alpha(), noise, options_.steve);
+    y.assign(t.target.begin(), t.target.end());
+  } else {
+    std::vector<float> eps = rng.normal_vector<float>(n * act_);
+    y = td_target(policy_, critic_, b.reward.data(), alive.data(), b.next_obs.data(), eps.data(), n, alpha(),
+                  options_.gamma);
+  }
+  tape_.reset();
+  Var<float> loss = critic_.loss(tape_, tape_.constant(Shape{n, obs_}, b.obs.data()),
+                                 tape_.constant(Shape{n, act_}, b.action.data()), tape_.constant(Shape{n, 1}, y.data()));
+  double value = loss.item();
+  *ok = std::isfinite(value);
+  if (!*ok) return value;
+  critic_adam_.zero_grad();
+  tape_.backward(loss);
+  *ok = finite_gradients(critic_.parameters());
+  if (*ok) critic_adam_.step();
+  return value;
+}
+
+double Agent::actor_step(const TransitionBatch& b, Rng& rng, bool* ok) {
+  const int64_t n = b.size;
+  tape_.reset();
+  Var<float> s0 = tape_.constant(Shape{n, obs_}, b.obs.data());
+  Var<float> loss;
+  if (options_.algorithm == Algorithm::maac) {
+    MaacNoise<float> noise = MaacNoise<float>::draw(options_.objective, n, *model_, act_, rng);
+    loss = maac_policy_objective(tape_, s0, policy_, *model_, critic_, *reward_, alpha(), noise, options_.objective).loss;
+  } else {
+    std::vector<float> eps = rng.normal_vector<float>(n * act_);
+    loss = sac_actor_loss(tape_, s0, policy_, critic_, alpha(), tape_.constant(Shape{n, act_}, eps.data()));
+  }
+  double value = loss.item();
+  *ok = std::isfinite(value);
+  if (!*ok) return value;
+  policy_adam_.zero_grad();
+  tape_.backward(loss);
+  *ok = finite_gradients(policy_.parameters());
+  if (*ok) policy_adam_.step();
+  return value;
+}
+
+UpdateStats Agent::update(const TransitionBatch& b, Rng& rng) {
+  if (b.size < 1 || static_cast<int64_t>(b.obs.size()) != b.size * obs_)
+    throw std::invalid_argument("Agent::update: batch of " + std::to_string(b.size) + " rows with " +
+                                std::to_string(b.obs.size()) + " observation values, expected obs_dim " +
+                                std::to_string(obs_) + " per row");
+  UpdateStats stats;
+  bool critic_ok = false, actor_ok = false;
+  stats.critic_loss = critic_step(b, rng, &critic_ok);
+  stats.actor_loss = actor_step(b, rng, &actor_ok);
+  stats.skipped = !critic_ok || !actor_ok;
+  if (options_.entropy && options_.learn_alpha && actor_ok) {
+    // Temperature: log-probabilities of fresh samples at the batch's states.
+    tape_.reset();
+    NoGrad<float> off(tape_);
+    std::vector<float> eps = rng.normal_vector<float>(b.size * act_);
+    Var<float> lp = policy_.sample(tape_, tape_.constant(Shape{b.size, obs_}, b.obs.data()),
+                                   tape_.constant(Shape{b.size, act_}, eps.data()))
+                        .log_prob;
+    if (all_finite(lp.value(), b.size)) temperature_.update(lp.value(), b.size);
+  }
+  critic_.update_targets(options_.tau);
+  stats.alpha = alpha();
+  return stats;
+}
+
+void Agent::save(Safetensors& st) const {
+  auto& self = const_cast<Agent&>(*this);  // parameter lists are non-const views
+  put_params(st, "policy", self.policy_.parameters());
+  put_adam(st, "policy_adam", self.policy_adam_);
+  put_params(st, "critic", self.critic_.parameters());
+  put_params(st, "critic_target", self.critic_.target_parameters());
+  put_adam(st, "critic_adam", self.critic_adam_);
+  put_params(st, "alpha", {&self.temperature_.log_alpha()});
+  put_adam(st, "alpha_adam", self.temperature_.optimizer());
+  if (model_) {
+    put_params(st, "model", self.model_->parameters());
+    put_adam(st, "model_adam", self.model_trainer_->optimizer());
+    auto& in = self.model_->input_normalizer();
+    auto& out = self.model_->target_normalizer();
+    st.put("model_norm.in_mean", {static_cast<int64_t>(in.mean.size())}, in.mean.data());
+    st.put("model_norm.in_std", {static_cast<int64_t>(in.std.size())}, in.std.data());
+    st.put("model_norm.out_mean", {static_cast<int64_t>(out.mean.size())}, out.mean.data());
+    st.put("model_norm.out_std", {static_cast<int64_t>(out.std.size())}, out.std.data());
+    st.put<int64_t>("model.elites", as_i64(model_->sampling_members()));
+  }
+}
+
+void Agent::load(const Safetensors& st) {
+  get_params(st, "policy", policy_.parameters());
+  get_adam(st, "policy_adam", policy_adam_);
+  get_params(st, "critic", critic_.parameters());
+  get_params(st, "critic_target", critic_.target_parameters());
+  get_adam(st, "critic_adam", critic_adam_);
+  get_params(st, "alpha", {&temperature_.log_alpha()});
+  get_adam(st, "alpha_adam", temperature_.optimizer());
+  if (model_) {
+    get_params(st, "model", model_->parameters());
+    get_adam(st, "model_adam", model_trainer_->optimizer());
+    auto& in = model_->input_normalizer();
+    auto& out = model_->target_normalizer();
+    in.mean = st.get<float>("model_norm.in_mean", static_cast<int64_t>(in.mean.size()));
+    in.std = st.get<float>("model_norm.in_std", static_cast<int64_t>(in.std.size()));
+    out.mean = st.get<float>("model_norm.out_mean", static_cast<int64_t>(out.mean.size()));
+    out.std = st.get<float>("model_norm.out_std", static_cast<int64_t>(out.std.size()));
+    std::vector<int64_t> elites = st.get<int64_t>("model.elites");
+    model_->set_elites(std::vector<int32_t>(elites.begin(), elites.end()));
+  }
+}
+
+}  // namespace maac::rl

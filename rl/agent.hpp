@@ -1,0 +1,104 @@
+// The learner of one run: policy, twin critic, entropy temperature and (for model-based
+// algorithms) the dynamics ensemble, with their optimisers. One object serves MAAC,
+// SAC and MBPO and the paper's ablations; AgentOptions says which.
+#pragma once
+#include <memory>
+
+#include "autodiff/optim/adam.hpp"
+#include "autodiff/safetensors.hpp"
+#include "rl/critic.hpp"
+#include "rl/critic_targets.hpp"
+#include "rl/dynamics_trainer.hpp"
+#include "rl/maac_objective.hpp"
+#include "rl/policy.hpp"
+#include "rl/replay_buffer.hpp"
+#include "rl/reward_model.hpp"
+#include "rl/temperature.hpp"
+
+namespace maac::rl {
+
+// MAAC: pathwise H-step actor through the model, STEVE or TD critic, model data.
+// SAC: model-free. MBPO: model rollouts for data, SAC actor, TD critic.
+enum class Algorithm { maac, sac, mbpo };
+enum class CriticTarget { td, steve };
+
+struct AgentOptions {
+  Algorithm algorithm = Algorithm::maac;
+  double gamma = 0.99;
+  PolicyOptions policy;
+  CriticOptions critic;
+  DynamicsModelOptions model;
+  DynamicsTrainingOptions model_training;
+  MaacObjectiveOptions objective;  // MAAC's actor; SAC and MBPO use H = 0
+  CriticTarget critic_target = CriticTarget::steve;
+  SteveOptions steve;
+  double policy_lr = 3e-4;
+  double critic_lr = 3e-4;
+  double alpha_lr = 3e-4;
+  double initial_alpha = 1.0;
+  bool learn_alpha = true;
+  bool entropy = true;           // false: alpha = 0 throughout (the no-entropy ablation)
+  double target_entropy_scale = 1.0;  // target entropy = -scale * |A|
+  double tau = 5e-3;
+  double grad_clip = 0.0;        // global L2 norm; 0 disables clipping
+};
+
+struct UpdateStats {
+  double critic_loss = NAN, actor_loss = NAN, alpha = NAN;
+  bool skipped = false;  // a loss or gradient was not finite: nothing changed
+};
+
+struct ModelFitStats {
+  double holdout_nll = NAN;
+  int64_t epochs = 0;
+};
+
+class Agent {
+ public:
+  Agent(int64_t obs_dim, int64_t act_dim, AgentOptions options, std::unique_ptr<RewardModel<float>> reward,
+        uint64_t seed);
+
+  bool uses_model() const { return options_.algorithm != Algorithm::sac; }
+  const AgentOptions& options() const { return options_; }
+  int64_t obs_dim() const { return obs_; }
+  int64_t act_dim() const { return act_; }
+  double alpha() const;
+
+  // obs [n, obs] -> actions [n, act] in (-1, 1): sampled, or tanh(mu) when deterministic.
+  void act(const float* obs, int64_t n, bool deterministic, Rng& rng, float* actions);
+
+  // Fits the ensemble on every real transition (model-based algorithms only).
+  ModelFitStats fit_model(const ReplayBuffer& real, Rng& rng);
+
+  // From `starts` real states, chained `length`-step model rollouts under the current
+  // policy; every imagined transition goes into model_buffer. Rows stop at termination.
+  void rollout(const ReplayBuffer& real, ReplayBuffer& model_buffer, int64_t starts, int64_t length, Rng& rng);
+
+  // One critic update, one actor update, one temperature update and the target-network
+  // update, all on this batch (its observations are the actor's start states).
+  UpdateStats update(const TransitionBatch& batch, Rng& rng);
+
+  // Every parameter, optimiser state and normaliser, under fixed names.
+  void save(Safetensors& st) const;
+  void load(const Safetensors& st);
+
+ private:
+  double critic_step(const TransitionBatch& b, Rng& rng, bool* ok);
+  double actor_step(const TransitionBatch& b, Rng& rng, bool* ok);
+  bool finite_gradients(const ParameterList<float>& params);
+
+  int64_t obs_, act_;
+  AgentOptions options_;
+  std::unique_ptr<RewardModel<float>> reward_;
+  Rng init_rng_;
+  SquashedGaussianPolicy<float> policy_;
+  TwinCritic<float> critic_;
+  EntropyTemperature<float> temperature_;
+  std::unique_ptr<DynamicsModel<float>> model_;
+  std::unique_ptr<DynamicsTrainer<float>> model_trainer_;
+  Adam<float> policy_adam_;
+  Adam<float> critic_adam_;
+  Tape<float> tape_;
+};
+
+}  // namespace maac::rl

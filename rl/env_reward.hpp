@@ -1,0 +1,27 @@
+// Plugs an environment's differentiable reward and termination (envs/) into the
+// RewardModel interface of model rollouts, mapping policy actions in (-1, 1) to the
+// env's action bounds first.
+#pragma once
+#include <memory>
+
+#include "envs/differentiable_rewards.hpp"
+#include "envs/env.hpp"
+#include "rl/reward_model.hpp"
+
+namespace maac::rl {
+
+class EnvRewardModel : public RewardModel<float> {
+ public:
+  explicit EnvRewardModel(const envs::Env& env);
+  Var<float> reward(Tape<float>& tape, Var<float> s, Var<float> a, Var<float> s_next) const override;
+  Var<float> alive(Tape<float>& tape, Var<float> s_next) const override;
+
+ private:
+  std::unique_ptr<envs::DifferentiableReward<float>> reward_;
+  std::vector<float> half_range_, mid_;  // env action = mid + half_range * policy action
+};
+
+// Policy action in (-1, 1) -> env action in [low, high], per dimension.
+std::vector<double> to_env_action(const envs::EnvSpec& spec, const float* policy_action);
+
+}  // namespace maac::rl

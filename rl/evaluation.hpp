@@ -1,0 +1,27 @@
+// Evaluation of a policy with its deterministic action tanh(mu), on fresh environment
+// instances with fixed seeds (nothing of a training run is touched), and loading a
+// trained agent from a checkpoint for `maac eval`.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "envs/env.hpp"
+#include "rl/agent.hpp"
+#include "rl/config.hpp"
+
+namespace maac::rl {
+
+// Returns of `episodes` episodes stepped together; seeds derive from `seed`.
+std::vector<double> evaluate_policy(Agent& agent, const std::string& env_name, int64_t max_episode_steps, int episodes,
+                                    uint64_t seed);
+
+struct LoadedAgent {
+  std::unique_ptr<Config> config;
+  std::unique_ptr<envs::Env> env;
+  std::unique_ptr<Agent> agent;
+};
+// Builds the agent a checkpoint was written by (from its saved config) and loads it.
+LoadedAgent load_agent(const std::string& checkpoint_path);
+
+}  // namespace maac::rl

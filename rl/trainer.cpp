@@ -1,0 +1,345 @@
+#include "rl/trainer.hpp"
+
+#include <fmt/core.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "envs/registry.hpp"
+#include "kernels/cpu/gemm.hpp"
+#include "rl/env_reward.hpp"
+#include "rl/evaluation.hpp"
+
+namespace maac::rl {
+namespace fs = std::filesystem;
+
+std::atomic<bool>& stop_requested() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
+void install_stop_signals() {
+  auto handler = [](int) { stop_requested().store(true); };
+  std::signal(SIGINT, handler);
+  std::signal(SIGTERM, handler);
+}
+
+namespace {
+
+const std::vector<std::string> kColumns{"env_steps",   "wall_time",   "iteration", "episodes",     "train_return",
+                                        "eval_return", "actor_loss",  "critic_loss", "model_nll",  "alpha",
+                                        "updates",     "skipped_updates", "updates_per_sec"};
+const char* kFormat = "maac-checkpoint-1";
+
+// Episode seeds are a pure function of (run seed, episode index): no RNG state needed.
+uint64_t episode_seed(uint64_t seed, int64_t episode) {
+  return seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(episode) * 0xBF58476D1CE4E5B9ull + 1;
+}
+
+std::string config_without_total(const Config& c) {
+  Config copy = c;
+  copy.set("run.total_steps=1");
+  return copy.to_toml();
+}
+
+}  // namespace
+
+// Where the loop is and everything it carries between units of work.
+struct Trainer::State {
+  enum Phase : int64_t { random = 0, collect = 1, fit = 2, blocks = 3 };
+  int64_t phase = random;
+  int64_t env_steps = 0, iteration = 0, iter_steps = 0, block = 0, block_updates = 0, block_rolled_out = 0;
+  int64_t episodes = 0, nonfinite_streak = 0, skipped = 0, updates = 0;
+  int64_t next_eval = 0, next_checkpoint = 0;
+  uint64_t current_episode_seed = 0;
+  std::vector<float> episode_actions;  // policy-space actions since the episode began
+  std::vector<double> obs;
+  double episode_return = 0, last_train_return = NAN, last_eval = NAN;
+  double actor_loss = NAN, critic_loss = NAN, model_nll = NAN;
+  double elapsed_before = 0;
+  Rng collect_rng, update_rng, model_rng;
+  // Not checkpointed: this process's clock and rate bookkeeping.
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  int64_t updates_at_last_row = 0;
+  double time_at_last_row = 0;
+
+  explicit State(uint64_t seed) : collect_rng(seed * 3 + 1), update_rng(seed * 3 + 2), model_rng(seed * 3 + 3) {}
+  double elapsed() const {
+    return elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+};
+
+std::string Trainer::checkpoint_path(const std::string& out_dir) { return (fs::path(out_dir) / "checkpoint.safetensors").string(); }
+
+Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool quiet)
+    : config_(config), out_dir_(std::move(out_dir)), quiet_(quiet) {
+  std::string ckpt = checkpoint_path(out_dir_);
+  if (resume && !fs::exists(ckpt))
+    throw std::runtime_error("--resume: no checkpoint at '" + ckpt + "'");
+  if (!resume && fs::exists(ckpt))
+    throw std::runtime_error("'" + out_dir_ + "' already holds a run (" + ckpt +
+                             "); pass --resume to continue it or choose another --out");
+  Safetensors loaded;
+  if (resume) {
+    // The run continues under its own configuration; only run.total_steps may change.
+    loaded = Safetensors::load(ckpt);
+    if (loaded.metadata_or("format", "") != kFormat)
+      throw std::runtime_error("'" + ckpt + "' is not a maac checkpoint (format '" + loaded.metadata_or("format", "") +
+                               "', expected '" + kFormat + "')");
+    Config saved(trainer_schema());
+    saved.merge_toml(loaded.metadata_or("config", ""), ckpt);
+    if (config_without_total(saved) != config_without_total(config_))
+      throw std::runtime_error("the configuration differs from the checkpoint's in '" + ckpt +
+                               "' (only run.total_steps may change on --resume); see " + out_dir_ + "/config.toml");
+    saved.set("run.total_steps=" + std::to_string(config_.integer("run.total_steps")));
+    config_ = saved;
+  }
+  options_ = trainer_options(config_);
+  cpu::set_threads(options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency()));
+
+  envs::EnvOptions env_options;
+  env_options.max_episode_steps = static_cast<int>(options_.max_episode_steps);
+  env_ = envs::make_env(options_.env, env_options);
+  const int64_t obs = env_->obs_dim(), act = env_->act_dim();
+  agent_ = std::make_unique<Agent>(obs, act, agent_options(config_), std::make_unique<EnvRewardModel>(*env_), options_.seed);
+  real_ = std::make_unique<ReplayBuffer>(options_.real_buffer, obs, act);
+  if (agent_->uses_model()) model_ = std::make_unique<ReplayBuffer>(options_.model_buffer, obs, act);
+  state_ = std::make_unique<State>(options_.seed);
+  state_->next_eval = options_.eval_every;
+  state_->next_checkpoint = options_.checkpoint_every > 0 ? options_.checkpoint_every : -1;
+
+  fs::create_directories(out_dir_);
+  if (resume) load_checkpoint(ckpt);
+  std::ofstream(fs::path(out_dir_) / "config.toml") << config_.to_toml();
+  log_ = std::make_unique<ProgressLog>((fs::path(out_dir_) / "progress.csv").string(), kColumns, resume, state_->env_steps);
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::env_step(const std::vector<float>& action) {
+  State& st = *state_;
+  if (!env_->episode_running()) {
+    st.current_episode_seed = episode_seed(options_.seed, st.episodes);
+    st.obs = env_->reset(st.current_episode_seed);
+    st.episode_actions.clear();
+    st.episode_return = 0;
+  }
+  std::vector<float> obs(st.obs.begin(), st.obs.end());
+  envs::StepResult r = env_->step(to_env_action(env_->spec(), action.data()));
+  std::vector<float> next(r.observation.begin(), r.observation.end());
+  real_->add(obs.data(), action.data(), static_cast<float>(r.reward), next.data(), r.terminated);
+  st.episode_actions.insert(st.episode_actions.end(), action.begin(), action.end());
+  st.episode_return += r.reward;
+  st.obs = r.observation;
+  ++st.env_steps;
+  if (r.terminated || r.truncated) {
+    st.last_train_return = st.episode_return;
+    ++st.episodes;
+  }
+  if (st.env_steps >= st.next_eval) {
+    st.last_eval = evaluate();
+    log_row();
+    st.next_eval += options_.eval_every;
+  }
+  if (st.next_checkpoint > 0 && st.env_steps >= st.next_checkpoint) {
+    save_checkpoint();
+    st.next_checkpoint += options_.checkpoint_every;
+  }
+}
+
+void Trainer::random_step() {
+  std::vector<float> a(static_cast<size_t>(env_->act_dim()));
+  for (float& x : a) x = static_cast<float>(state_->collect_rng.uniform(-1.0, 1.0));
+  env_step(a);
+}
+
+void Trainer::policy_step() {
+  // The action is drawn at the current observation (which needs an episode running).
+  if (!env_->episode_running()) {
+    state_->current_episode_seed = episode_seed(options_.seed, state_->episodes);
+    state_->obs = env_->reset(state_->current_episode_seed);
+    state_->episode_actions.clear();
+    state_->episode_return = 0;
+  }
+  std::vector<float> obs(state_->obs.begin(), state_->obs.end()), a(static_cast<size_t>(env_->act_dim()));
+  agent_->act(obs.data(), 1, false, state_->collect_rng, a.data());
+  env_step(a);
+}
+
+void Trainer::fit_model() {
+  ModelFitStats s = agent_->fit_model(*real_, state_->model_rng);
+  state_->model_nll = s.holdout_nll;
+}
+
+TransitionBatch Trainer::mixed_batch() {
+  State& st = *state_;
+  const int64_t n = options_.batch;
+  bool use_model = model_ && model_->size() > 0 && options_.real_share < 1.0;
+  int64_t n_real = use_model ? static_cast<int64_t>(std::llround(options_.real_share * n)) : n;
+  TransitionBatch real_part, model_part;
+  real_->sample(st.update_rng, n_real, real_part);
+  if (n_real == n) return real_part;
+  model_->sample(st.update_rng, n - n_real, model_part);
+  // Real rows first, then model rows: one batch for critic and actor.
+  auto append = [](std::vector<float>& a, const std::vector<float>& b) { a.insert(a.end(), b.begin(), b.end()); };
+  append(real_part.obs, model_part.obs);
+  append(real_part.action, model_part.action);
+  append(real_part.reward, model_part.reward);
+  append(real_part.next_obs, model_part.next_obs);
+  append(real_part.terminated, model_part.terminated);
+  real_part.size = n;
+  return real_part;
+}
+
+void Trainer::update_block() {
+  State& st = *state_;
+  const int64_t per_block = options_.updates_per_iteration / options_.update_blocks +
+                            (st.block < options_.updates_per_iteration % options_.update_blocks ? 1 : 0);
+  int64_t length = options_.rollout_length(st.iteration);
+  if (!st.block_rolled_out) {
+    if (model_ && length > 0 && options_.real_share < 1.0)
+      agent_->rollout(*real_, *model_, options_.rollout_starts, length, st.model_rng);
+    st.block_rolled_out = 1;
+    return;
+  }
+  if (st.block_updates < per_block) {
+    UpdateStats u = agent_->update(mixed_batch(), st.update_rng);
+    ++st.updates;
+    st.critic_loss = u.critic_loss;
+    st.actor_loss = u.actor_loss;
+    if (u.skipped) {
+      ++st.skipped;
+      if (++st.nonfinite_streak >= options_.max_nonfinite_updates)
+        throw std::runtime_error(fmt::format(
+            "{} updates in a row had non-finite losses or gradients (critic {}, actor {}); stopping. The last good "
+            "checkpoint is intact at {}",
+            st.nonfinite_streak, u.critic_loss, u.actor_loss, checkpoint_path(out_dir_)));
+    } else {
+      st.nonfinite_streak = 0;
+    }
+    ++st.block_updates;
+    return;
+  }
+  ++st.block;
+  st.block_updates = 0;
+  st.block_rolled_out = 0;
+}
+
+double Trainer::evaluate() {
+  std::vector<double> r = evaluate_policy(*agent_, options_.env, options_.max_episode_steps,
+                                          static_cast<int>(options_.eval_episodes), options_.seed);
+  double sum = 0;
+  for (double x : r) sum += x;
+  return sum / static_cast<double>(r.size());
+}
+
+void Trainer::log_row() {
+  State& st = *state_;
+  double now = st.elapsed();
+  double rate = now > st.time_at_last_row ? (st.updates - st.updates_at_last_row) / (now - st.time_at_last_row) : 0.0;
+  st.updates_at_last_row = st.updates;
+  st.time_at_last_row = now;
+  log_->write({static_cast<double>(st.env_steps), now, static_cast<double>(st.iteration), static_cast<double>(st.episodes),
+               st.last_train_return, st.last_eval, st.actor_loss, st.critic_loss, st.model_nll, agent_->alpha(),
+               static_cast<double>(st.updates), static_cast<double>(st.skipped), rate});
+}
+
+TrainResult Trainer::run() {
+  State& st = *state_;
+  TerminalProgress progress(options_.total_steps);
+  std::atomic<bool>& stop = stop_requested();
+  while (st.env_steps < options_.total_steps && !stop.load()) {
+    switch (st.phase) {
+      case State::random:
+        if (st.env_steps < options_.initial_random_steps) random_step();
+        else { st.phase = State::collect; st.iter_steps = 0; }
+        break;
+      case State::collect:
+        if (st.iter_steps < options_.steps_per_iteration) { policy_step(); ++st.iter_steps; }
+        else { st.phase = model_ ? State::fit : State::blocks; st.block = 0; st.block_updates = 0; st.block_rolled_out = 0; }
+        break;
+      case State::fit:
+        fit_model();
+        st.phase = State::blocks;
+        break;
+      case State::blocks:
+        if (st.block < options_.update_blocks) update_block();
+        else { ++st.iteration; st.phase = State::collect; st.iter_steps = 0; }
+        break;
+    }
+    if (!quiet_) progress.update(st.env_steps, st.elapsed(), st.last_eval);
+  }
+  if (!quiet_) {
+    progress.update(st.env_steps, st.elapsed(), st.last_eval, true);
+    progress.finish();
+  }
+  save_checkpoint();
+  TrainResult result;
+  result.env_steps = st.env_steps;
+  result.interrupted = stop.load();
+  result.last_eval_return = st.last_eval;
+  result.skipped_updates = st.skipped;
+  return result;
+}
+
+void Trainer::save_checkpoint() {
+  State& st = *state_;
+  Safetensors ck;
+  ck.set_metadata("format", kFormat);
+  ck.set_metadata("config", config_.to_toml());
+  ck.set_metadata("env", options_.env);
+  agent_->save(ck);
+  real_->save(ck, "real_buffer");
+  if (model_) model_->save(ck, "model_buffer");
+  ck.put<int64_t>("trainer.counters",
+                  {st.phase, st.env_steps, st.iteration, st.iter_steps, st.block, st.block_updates, st.block_rolled_out,
+                   st.episodes, st.nonfinite_streak, st.skipped, st.updates, st.next_eval, st.next_checkpoint,
+                   static_cast<int64_t>(st.current_episode_seed), static_cast<int64_t>(st.collect_rng.counter()),
+                   static_cast<int64_t>(st.update_rng.counter()), static_cast<int64_t>(st.model_rng.counter()),
+                   env_->episode_running() ? 1 : 0});
+  ck.put<double>("trainer.values", {st.episode_return, st.last_train_return, st.last_eval, st.actor_loss, st.critic_loss,
+                                    st.model_nll, st.elapsed()});
+  ck.put<float>("trainer.episode_actions", st.episode_actions);
+  ck.put<double>("trainer.obs", st.obs);
+  ck.save(checkpoint_path(out_dir_));
+}
+
+void Trainer::load_checkpoint(const std::string& path) {
+  Safetensors ck = Safetensors::load(path);
+  State& st = *state_;
+  agent_->load(ck);
+  real_->load(ck, "real_buffer");
+  if (model_) model_->load(ck, "model_buffer");
+  std::vector<int64_t> c = ck.get<int64_t>("trainer.counters", 18);
+  st.phase = c[0]; st.env_steps = c[1]; st.iteration = c[2]; st.iter_steps = c[3]; st.block = c[4];
+  st.block_updates = c[5]; st.block_rolled_out = c[6]; st.episodes = c[7]; st.nonfinite_streak = c[8];
+  st.skipped = c[9]; st.updates = c[10]; st.next_eval = c[11]; st.next_checkpoint = c[12];
+  st.current_episode_seed = static_cast<uint64_t>(c[13]);
+  st.collect_rng.set_counter(static_cast<uint64_t>(c[14]));
+  st.update_rng.set_counter(static_cast<uint64_t>(c[15]));
+  st.model_rng.set_counter(static_cast<uint64_t>(c[16]));
+  std::vector<double> v = ck.get<double>("trainer.values", 7);
+  st.episode_return = v[0]; st.last_train_return = v[1]; st.last_eval = v[2]; st.actor_loss = v[3];
+  st.critic_loss = v[4]; st.model_nll = v[5]; st.elapsed_before = v[6];
+  st.time_at_last_row = v[6];
+  st.updates_at_last_row = st.updates;
+  st.episode_actions = ck.get<float>("trainer.episode_actions");
+  st.obs = ck.get<double>("trainer.obs");
+  // The episode in progress is rebuilt by replaying its seed and actions (MuJoCo is
+  // deterministic), then checked against the saved observation.
+  if (c[17]) {
+    std::vector<double> obs = env_->reset(st.current_episode_seed);
+    const int64_t ad = env_->act_dim();
+    for (size_t k = 0; k < st.episode_actions.size(); k += static_cast<size_t>(ad))
+      obs = env_->step(to_env_action(env_->spec(), st.episode_actions.data() + k)).observation;
+    if (obs != st.obs)
+      throw std::runtime_error("checkpoint '" + path + "': replaying the current episode did not reproduce its state");
+  }
+}
+
+}  // namespace maac::rl

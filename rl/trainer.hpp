@@ -1,0 +1,68 @@
+// Algorithm 1 end to end: random exploration, then iterations of real data collection,
+// ensemble fitting, model rollouts and actor-critic updates on mixed batches, with
+// evaluation, progress.csv, checkpoints and exact resume.
+//
+// The loop is a resumable state machine: its position (phase, counters, the current
+// episode's seed and actions) is part of every checkpoint, so a run stopped anywhere
+// (step limit, SIGINT, SIGTERM) continues exactly as if never stopped.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "envs/env.hpp"
+#include "rl/agent.hpp"
+#include "rl/progress_log.hpp"
+#include "rl/trainer_config.hpp"
+
+namespace maac::rl {
+
+// Set by SIGINT / SIGTERM (install_stop_signals); the trainer checks it often.
+std::atomic<bool>& stop_requested();
+void install_stop_signals();
+
+struct TrainResult {
+  int64_t env_steps = 0;
+  bool interrupted = false;
+  double last_eval_return = NAN;
+  int64_t skipped_updates = 0;
+};
+
+class Trainer {
+ public:
+  // out_dir receives config.toml, progress.csv and checkpoint.safetensors.
+  // resume: continue from out_dir's checkpoint (its config must match, except
+  // run.total_steps, which may grow).
+  Trainer(const Config& config, std::string out_dir, bool resume, bool quiet = false);
+  ~Trainer();
+  TrainResult run();
+
+  Agent& agent() { return *agent_; }
+  const TrainerOptions& options() const { return options_; }
+  static std::string checkpoint_path(const std::string& out_dir);
+
+ private:
+  struct State;
+  void random_step();
+  void policy_step();
+  void env_step(const std::vector<float>& action);
+  void fit_model();
+  void update_block();
+  double evaluate();
+  void log_row();
+  void save_checkpoint();
+  void load_checkpoint(const std::string& path);
+  TransitionBatch mixed_batch();
+
+  Config config_;
+  std::string out_dir_;
+  bool quiet_;
+  TrainerOptions options_;
+  std::unique_ptr<envs::Env> env_;
+  std::unique_ptr<Agent> agent_;
+  std::unique_ptr<ReplayBuffer> real_, model_;
+  std::unique_ptr<State> state_;
+  std::unique_ptr<ProgressLog> log_;
+};
+
+}  // namespace maac::rl
