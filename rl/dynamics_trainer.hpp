@@ -18,6 +18,7 @@ struct DynamicsTrainingOptions {
   double min_relative_improvement = 0.01;
   int64_t elites = 0;                    // best K members by held-out NLL; 0: all members
   bool bootstrap = true;                 // false: every member trains on the whole split
+  bool restore_best = true;              // end with each member's best held-out parameters
 };
 
 struct DynamicsTrainingReport {

@@ -121,3 +121,45 @@ TEST_CASE("dynamics model: routed and all-members sampling agree, arguments are 
   REQUIRE_THROWS_AS(DynamicsTrainer<double>(model, bad), std::invalid_argument);
   REQUIRE_THROWS_AS(DynamicsModel<double>(0, kAct, small_model(), rng), std::invalid_argument);
 }
+
+TEST_CASE("dynamics ensemble with a reward column learns the reward and its noise") {
+  Rng rng(19);
+  DynamicsModelOptions mo = small_model();
+  mo.predict_reward = true;
+  DynamicsModel<float> model(kObs, kAct, mo, rng);
+  Dataset data(2000, rng);
+  // r = s_0 - 0.5 u_1 + N(0, 0.05^2)
+  std::vector<float> r(static_cast<size_t>(data.n));
+  for (int64_t i = 0; i < data.n; ++i) r[i] = data.s[i * kObs] - 0.5f * data.a[i * kAct + 1] + float(0.05 * rng.normal());
+  DynamicsTrainingOptions topt;
+  topt.max_epochs = 80;
+  DynamicsTrainer<float> trainer(model, topt);
+  REQUIRE_THROWS_AS(trainer.fit(data.s.data(), data.a.data(), data.s_next.data(), nullptr, data.n, rng),
+                    std::invalid_argument);
+  DynamicsTrainingReport rep = trainer.fit(data.s.data(), data.a.data(), data.s_next.data(), r.data(), data.n, rng);
+  REQUIRE(model.out_dim() == kObs + 1);
+  REQUIRE(rep.epoch_mean_holdout_nll.size() == size_t(rep.epochs));
+
+  // The reward column of a sample: mean close to the true reward, spread close to 0.05.
+  Dataset fresh(400, rng);
+  Tape<float> tape;
+  std::vector<int32_t> members(fresh.n);
+  for (int64_t i = 0; i < fresh.n; ++i) members[i] = int32_t(i % 3);
+  std::vector<float> zero(fresh.n * (kObs + 1), 0.0f), eps = rng.normal_vector<float>(fresh.n * (kObs + 1));
+  Var<float> s = tape.constant(Shape{fresh.n, kObs}, fresh.s.data()), a = tape.constant(Shape{fresh.n, kAct}, fresh.a.data());
+  Var<float> mean = model.sample_rows(tape, s, a, members, tape.constant(Shape{fresh.n, kObs + 1}, zero.data()));
+  Var<float> noisy = model.sample_rows(tape, s, a, members, tape.constant(Shape{fresh.n, kObs + 1}, eps.data()));
+  double se = 0, spread = 0;
+  for (int64_t i = 0; i < fresh.n; ++i) {
+    double truth = fresh.s[i * kObs] - 0.5 * fresh.a[i * kAct + 1];
+    double m = mean.value()[i * (kObs + 1) + kObs], z = noisy.value()[i * (kObs + 1) + kObs];
+    se += (m - truth) * (m - truth);
+    spread += (z - m) * (z - m);
+  }
+  INFO("epochs " << rep.epochs << (rep.early_stopped ? " (early stop)" : "") << ", reward rmse " << std::sqrt(se / fresh.n) << ", sampled spread " << std::sqrt(spread / fresh.n));
+  REQUIRE(std::sqrt(se / fresh.n) < 0.03);
+  // The spread is the noise plus what the model has not yet fitted: near 0.05, not the
+  // reward's own scale (~1) nor the bound's.
+  REQUIRE(std::sqrt(spread / fresh.n) > 0.04);
+  REQUIRE(std::sqrt(spread / fresh.n) < 0.08);
+}
