@@ -116,7 +116,7 @@ TEST_CASE("entropy temperature moves alpha toward the target entropy") {
   REQUIRE_THROWS_AS(EntropyTemperature<double>(2, -1.0), std::invalid_argument);
 }
 
-TEST_CASE("critic loss trains Q toward fixed targets; Polyak moves the targets") {
+TEST_CASE("critic loss trains Q toward fixed targets and Polyak moves the targets") {
   TinySetup t;
   Rng rng(3);
   const int64_t n = 32;
