@@ -72,11 +72,17 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
                            const RewardModel<T>& reward, const T* r, const T* alive, const T* s_next, int64_t n,
                            double alpha, const SteveNoise<T>& noise, const SteveOptions& o) {
   const int64_t M = model.members(), obs = policy.obs_dim(), act = policy.act_dim(), Hc = o.horizon, Mn = M * n;
-  if (n < 1 || Hc < 0 || int64_t(noise.next_eps.size()) != n * act || int64_t(noise.action_eps.size()) != Hc ||
-      int64_t(noise.model_eps.size()) != Hc)
+  bool noise_ok = n >= 1 && Hc >= 0 && int64_t(noise.next_eps.size()) == n * act &&
+                  int64_t(noise.action_eps.size()) == Hc && int64_t(noise.model_eps.size()) == Hc;
+  for (int64_t h = 0; noise_ok && h < Hc; ++h)
+    noise_ok = int64_t(noise.action_eps[h].size()) == Mn * act && int64_t(noise.model_eps[h].size()) == Mn * model.out_dim();
+  if (!noise_ok || model.obs_dim() != obs || model.act_dim() != act || !(o.gamma >= 0.0 && o.gamma <= 1.0) ||
+      !(alpha >= 0.0))
     throw std::invalid_argument("steve_targets: n " + std::to_string(n) + ", horizon " + std::to_string(Hc) +
                                 ", noise for " + std::to_string(noise.action_eps.size()) +
-                                " steps: expected n >= 1 and noise drawn for these sizes");
+                                " steps, gamma " + std::to_string(o.gamma) + ", alpha " + std::to_string(alpha) +
+                                ": expected n >= 1, noise drawn for these sizes and this model, 0 <= gamma <= 1, "
+                                "alpha >= 0");
   Tape<T> tape;
   NoGrad<T> off(tape);
   // Row (m, i) = m n + i: member m's copy of transition i.

@@ -50,6 +50,8 @@ MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussia
   check_options(o);
   const int64_t n = s0.rows(), obs = policy.obs_dim(), act = policy.act_dim(), N = o.samples_per_state * n;
   const int64_t H = o.horizon, K = o.terminal_samples;
+  if (!(alpha >= 0.0))
+    throw std::invalid_argument("maac objective: alpha " + std::to_string(alpha) + ", expected >= 0");
   if (s0.shape() != Shape{n, obs} || model.obs_dim() != obs || model.act_dim() != act || critic.obs_dim() != obs ||
       critic.act_dim() != act)
     throw std::invalid_argument("maac objective: s0 " + s0.shape().str() + ", policy obs/act " +

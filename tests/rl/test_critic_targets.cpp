@@ -96,6 +96,11 @@ TEST_CASE("STEVE targets against the one-step TD target") {
     REQUIRE(twin.target[i] >= lo - 1e-12);
     REQUIRE(twin.target[i] <= hi + 1e-12);
   }
+  SteveNoise<double> short_noise = noise2;
+  short_noise.model_eps[1].pop_back();
+  REQUIRE_THROWS_AS(steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha,
+                                  short_noise, o),
+                    std::invalid_argument);
   // Live transitions: longer horizons see the members disagree, so they have variance.
   REQUIRE(authors.variances[1 * n + 0] > 0.0);
   REQUIRE(twin.variances[2 * n + 1] > 0.0);

@@ -200,6 +200,8 @@ TEST_CASE("MAAC objective checks its noise and options") {
   longer.horizon = 3;
   REQUIRE_THROWS_AS(maac_policy_objective(tape, s, t.policy, t.model, t.critic, reward, kAlpha, noise, longer),
                     std::invalid_argument);
+  REQUIRE_THROWS_AS(maac_policy_objective(tape, s, t.policy, t.model, t.critic, reward, -1.0, noise, o),
+                    std::invalid_argument);
   MaacObjectiveOptions bad = o;
   bad.terminal_samples = 0;
   REQUIRE_THROWS_AS(MaacNoise<double>::draw(bad, t.n, t.model, t.act, rng), std::invalid_argument);
