@@ -184,7 +184,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
     for (int threads : {1, 2})
       for (int mode : {0, 1}) {
         std::string args = fmt::format("/routed:{}/threads:{}/min_time:1.000", mode, threads);
-        double e = times_["BM_MaacUpdate" + args], g = times_["BM_GemmReplay" + args];
+        auto e_it = times_.find("BM_MaacUpdate" + args), g_it = times_.find("BM_GemmReplay" + args);
+        if (e_it == times_.end() || g_it == times_.end()) continue;  // filtered out
+        double e = e_it->second, g = g_it->second;
         fmt::print("{:<10} {:>8} {:>12.3f} {:>12.3f} {:>8.2f}\n", mode ? "routed" : "all", threads, e, g, e / g);
       }
   }
