@@ -63,6 +63,9 @@ TEST_CASE("STEVE targets against the one-step TD target") {
     auto pi = t.policy.sample(tape, sv, tape.constant(Shape{n, t.act}, noise0.next_eps.data()));
     auto q = t.critic.q(tape, sv, pi.action, true);
     for (int64_t i = 0; i < n; ++i) {
+      // The TD target by hand, with the target networks (which differ from the online ones).
+      double v = std::min(q[0].value()[i], q[1].value()[i]) - alpha * pi.log_prob.value()[i];
+      REQUIRE(td[i] == Approx(r[i] + gamma * alive[i] * v).epsilon(1e-12));
       double d = gamma * alive[i] * (q[0].value()[i] - q[1].value()[i]) / 2;
       REQUIRE(h0.variances[i] == Approx(d * d).epsilon(1e-9).margin(1e-15));
     }
