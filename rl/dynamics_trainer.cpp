@@ -31,14 +31,16 @@ template <class T> void copy_member(EnsembleMLP<T>& net, std::vector<std::vector
 
 template <class T>
 DynamicsTrainer<T>::DynamicsTrainer(DynamicsModel<T>& model, DynamicsTrainingOptions options)
-    : model_(model), options_(options), adam_(model.parameters(), AdamOptions{options.lr}) {
+    : model_(model), options_(options), adam_(model.parameters(), AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay}) {
   if (options.batch < 1 || options.max_epochs < 1 || options.patience < 1 || !(options.holdout_fraction > 0.0) ||
-      !(options.holdout_fraction < 1.0) || options.elites < 0 || options.elites > model.members())
+      !(options.holdout_fraction < 1.0) || options.elites < 0 || options.elites > model.members() ||
+      !(options.weight_decay >= 0.0))
     throw std::invalid_argument("DynamicsTrainer: batch " + std::to_string(options.batch) + ", max_epochs " +
                                 std::to_string(options.max_epochs) + ", patience " + std::to_string(options.patience) +
                                 ", holdout_fraction " + std::to_string(options.holdout_fraction) + ", elites " +
-                                std::to_string(options.elites) + ": expected batch, epochs, patience >= 1, "
-                                "0 < holdout < 1 and 0 <= elites <= members");
+                                std::to_string(options.elites) + ", weight_decay " +
+                                std::to_string(options.weight_decay) + ": expected batch, epochs, patience >= 1, "
+                                "0 < holdout < 1, 0 <= elites <= members and weight_decay >= 0");
 }
 
 template <class T>

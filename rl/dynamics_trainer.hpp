@@ -10,6 +10,7 @@ namespace maac::rl {
 
 struct DynamicsTrainingOptions {
   double lr = 1e-3;
+  double weight_decay = 0.0;             // L2 on every model parameter (MBPO uses 2.5e-5 .. 1e-4; authors 0)
   int64_t batch = 256;
   double holdout_fraction = 0.2;
   int64_t max_holdout = 5000;            // cap on held-out rows (as MBPO)
