@@ -47,8 +47,8 @@ struct Fixture {
   float evaluate(bool routed) {
     tape.reset();
     adam.zero_grad();
-    auto obj = maac_policy_objective(tape, tape.constant(Shape{kBatch, kObs}, s0.data()), policy, model, critic,
-                                     reward, 0.2, noise, objective_options(routed));
+    auto obj = maac_policy_objective(tape, tape.constant(Shape{kBatch, kObs}, s0.data()), policy, model, critic, reward,
+                                     0.2, noise, objective_options(routed));
     tape.backward(obj.loss);
     return obj.loss.item();
   }
@@ -66,7 +66,10 @@ Fixture& fixture() {
 // The GEMMs of one update, in order: per layer y = x W, then dW = x^T dy where the
 // weights train (policy only) and dx = dy W^T where the input needs a gradient.
 struct Replay {
-  struct Gemm { Trans ta, tb; int64_t m, n, k; };
+  struct Gemm {
+    Trans ta, tb;
+    int64_t m, n, k;
+  };
   std::vector<Gemm> gemms;
   std::vector<float> a, b, c;
   double flops = 0;
@@ -153,7 +156,8 @@ void check_modes_agree() {
   Fixture& f = fixture();
   auto grads = [&] {
     std::vector<float> g;
-    for (Parameter<float>* p : f.policy.parameters()) g.insert(g.end(), p->grad().host().begin(), p->grad().host().end());
+    for (Parameter<float>* p : f.policy.parameters())
+      g.insert(g.end(), p->grad().host().begin(), p->grad().host().end());
     return g;
   };
   float routed = f.evaluate(true);
@@ -166,10 +170,10 @@ void check_modes_agree() {
     scale = std::max(scale, double(std::fabs(g_all[i])));
   }
   if (!std::isfinite(routed) || std::fabs(routed - all) > 1e-4 * (1 + std::fabs(all)) || !(worst <= 1e-3 * scale))
-    throw std::runtime_error(fmt::format("routed and all-members disagree: loss {} vs {}, max |dgrad| {} (max |grad| {})",
-                                         routed, all, worst, scale));
-  fmt::print("check: routed == all-members-then-select (loss {:.6f} vs {:.6f}, max |dgrad| {:.2e} of {:.2e})\n",
-             routed, all, worst, scale);
+    throw std::runtime_error(fmt::format(
+        "routed and all-members disagree: loss {} vs {}, max |dgrad| {} (max |grad| {})", routed, all, worst, scale));
+  fmt::print("check: routed == all-members-then-select (loss {:.6f} vs {:.6f}, max |dgrad| {:.2e} of {:.2e})\n", routed,
+             all, worst, scale);
 }
 
 class RatioReporter : public benchmark::ConsoleReporter {

@@ -15,7 +15,8 @@ double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(),
 
 // Copies member m's slice of every ensemble parameter [M, ...] between the network and a
 // snapshot (one vector per parameter); shared parameters (the bounds) are not per member.
-template <class T> void copy_member(EnsembleMLP<T>& net, std::vector<std::vector<T>>& snap, int64_t m, bool save) {
+template <class T>
+void copy_member(EnsembleMLP<T>& net, std::vector<std::vector<T>>& snap, int64_t m, bool save) {
   ParameterList<T> ps = net.parameters();
   if (snap.size() != ps.size()) snap.resize(ps.size());
   for (size_t k = 0; k < ps.size(); ++k) {
@@ -31,7 +32,9 @@ template <class T> void copy_member(EnsembleMLP<T>& net, std::vector<std::vector
 
 template <class T>
 DynamicsTrainer<T>::DynamicsTrainer(DynamicsModel<T>& model, DynamicsTrainingOptions options)
-    : model_(model), options_(options), adam_(model.parameters(), AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay}) {
+    : model_(model),
+      options_(options),
+      adam_(model.parameters(), AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay}) {
   if (options.batch < 1 || options.max_epochs < 1 || options.patience < 1 || !(options.holdout_fraction > 0.0) ||
       !(options.holdout_fraction < 1.0) || options.elites < 0 || options.elites > model.members() ||
       !(options.weight_decay >= 0.0))
@@ -39,7 +42,8 @@ DynamicsTrainer<T>::DynamicsTrainer(DynamicsModel<T>& model, DynamicsTrainingOpt
                                 std::to_string(options.max_epochs) + ", patience " + std::to_string(options.patience) +
                                 ", holdout_fraction " + std::to_string(options.holdout_fraction) + ", elites " +
                                 std::to_string(options.elites) + ", weight_decay " +
-                                std::to_string(options.weight_decay) + ": expected batch, epochs, patience >= 1, "
+                                std::to_string(options.weight_decay) +
+                                ": expected batch, epochs, patience >= 1, "
                                 "0 < holdout < 1, 0 <= elites <= members and weight_decay >= 0");
 }
 

@@ -1,6 +1,5 @@
 // The dynamics ensemble learns a known noisy linear system x' = A x + B u + noise.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "autodiff/optim/adam.hpp"
@@ -30,7 +29,8 @@ void step(const float* s, const float* a, float* out) {
 struct Dataset {
   int64_t n;
   std::vector<float> s, a, s_next;
-  Dataset(int64_t n_, Rng& rng) : n(n_), s(rng.normal_vector<float>(n_ * kObs)), a(rng.uniform_vector<float>(n_ * kAct, -1, 1)) {
+  Dataset(int64_t n_, Rng& rng)
+      : n(n_), s(rng.normal_vector<float>(n_ * kObs)), a(rng.uniform_vector<float>(n_ * kAct, -1, 1)) {
     s_next.resize(static_cast<size_t>(n * kObs));
     for (int64_t i = 0; i < n; ++i) {
       step(&s[i * kObs], &a[i * kAct], &s_next[i * kObs]);
@@ -132,7 +132,8 @@ TEST_CASE("dynamics ensemble with a reward column learns the reward and its nois
   Dataset data(2000, rng);
   // r = s_0 - 0.5 u_1 + N(0, 0.05^2)
   std::vector<float> r(static_cast<size_t>(data.n));
-  for (int64_t i = 0; i < data.n; ++i) r[i] = data.s[i * kObs] - 0.5f * data.a[i * kAct + 1] + float(0.05 * rng.normal());
+  for (int64_t i = 0; i < data.n; ++i)
+    r[i] = data.s[i * kObs] - 0.5f * data.a[i * kAct + 1] + float(0.05 * rng.normal());
   DynamicsTrainingOptions topt;
   topt.max_epochs = 80;
   DynamicsTrainer<float> trainer(model, topt);
@@ -148,7 +149,8 @@ TEST_CASE("dynamics ensemble with a reward column learns the reward and its nois
   std::vector<int32_t> members(fresh.n);
   for (int64_t i = 0; i < fresh.n; ++i) members[i] = int32_t(i % 3);
   std::vector<float> zero(fresh.n * (kObs + 1), 0.0f), eps = rng.normal_vector<float>(fresh.n * (kObs + 1));
-  Var<float> s = tape.constant(Shape{fresh.n, kObs}, fresh.s.data()), a = tape.constant(Shape{fresh.n, kAct}, fresh.a.data());
+  Var<float> s = tape.constant(Shape{fresh.n, kObs}, fresh.s.data()),
+             a = tape.constant(Shape{fresh.n, kAct}, fresh.a.data());
   Var<float> mean = model.sample_rows(tape, s, a, members, tape.constant(Shape{fresh.n, kObs + 1}, zero.data()));
   Var<float> noisy = model.sample_rows(tape, s, a, members, tape.constant(Shape{fresh.n, kObs + 1}, eps.data()));
   double se = 0, spread = 0;
@@ -158,7 +160,8 @@ TEST_CASE("dynamics ensemble with a reward column learns the reward and its nois
     se += (m - truth) * (m - truth);
     spread += (z - m) * (z - m);
   }
-  INFO("epochs " << rep.epochs << (rep.early_stopped ? " (early stop)" : "") << ", reward rmse " << std::sqrt(se / fresh.n) << ", sampled spread " << std::sqrt(spread / fresh.n));
+  INFO("epochs " << rep.epochs << (rep.early_stopped ? " (early stop)" : "") << ", reward rmse "
+                 << std::sqrt(se / fresh.n) << ", sampled spread " << std::sqrt(spread / fresh.n));
   REQUIRE(std::sqrt(se / fresh.n) < 0.03);
   // The spread is the noise plus what the model has not yet fitted: near 0.05, not the
   // reward's own scale (~1) nor the bound's.
