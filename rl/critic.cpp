@@ -30,7 +30,8 @@ TwinCritic<T>::TwinCritic(int64_t obs_dim, int64_t act_dim, CriticOptions option
   copy_parameters(target_parameters(), parameters());
 }
 
-template <class T> std::array<Var<T>, 2> TwinCritic<T>::q(Tape<T>& tape, Var<T> s, Var<T> a, bool target) {
+template <class T>
+std::array<Var<T>, 2> TwinCritic<T>::q(Tape<T>& tape, Var<T> s, Var<T> a, bool target) {
   if (s.shape() != Shape{s.rows(), obs_} || a.shape() != Shape{s.rows(), act_})
     throw std::invalid_argument("TwinCritic: s " + s.shape().str() + ", a " + a.shape().str() + ", expected [n, " +
                                 std::to_string(obs_) + "] and [n, " + std::to_string(act_) + "]");
@@ -39,12 +40,14 @@ template <class T> std::array<Var<T>, 2> TwinCritic<T>::q(Tape<T>& tape, Var<T> 
   return {nets[0].forward(tape, x), nets[1].forward(tape, x)};
 }
 
-template <class T> Var<T> TwinCritic<T>::min_q(Tape<T>& tape, Var<T> s, Var<T> a, bool target) {
+template <class T>
+Var<T> TwinCritic<T>::min_q(Tape<T>& tape, Var<T> s, Var<T> a, bool target) {
   auto qs = q(tape, s, a, target);
   return minimum(qs[0], qs[1]);
 }
 
-template <class T> Var<T> TwinCritic<T>::loss(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> y) {
+template <class T>
+Var<T> TwinCritic<T>::loss(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> y) {
   if (y.shape() != Shape{s.rows(), 1} || y.requires_grad())
     throw std::invalid_argument("TwinCritic::loss: y " + y.shape().str() + ", expected a constant [" +
                                 std::to_string(s.rows()) + ", 1]");
@@ -52,18 +55,21 @@ template <class T> Var<T> TwinCritic<T>::loss(Tape<T>& tape, Var<T> s, Var<T> a,
   return add(mean(square(sub(qs[0], y))), mean(square(sub(qs[1], y))));
 }
 
-template <class T> void TwinCritic<T>::update_targets(double tau) {
+template <class T>
+void TwinCritic<T>::update_targets(double tau) {
   if (!(tau >= 0.0 && tau <= 1.0))
     throw std::invalid_argument("TwinCritic::update_targets: tau " + std::to_string(tau) + ", expected in [0, 1]");
   polyak_update(target_parameters(), parameters(), tau);
 }
 
-template <class T> ParameterList<T> TwinCritic<T>::parameters() {
+template <class T>
+ParameterList<T> TwinCritic<T>::parameters() {
   ParameterList<T> ps = online_[0].parameters();
   for (Parameter<T>* p : online_[1].parameters()) ps.push_back(p);
   return ps;
 }
-template <class T> ParameterList<T> TwinCritic<T>::target_parameters() {
+template <class T>
+ParameterList<T> TwinCritic<T>::target_parameters() {
   ParameterList<T> ps = target_[0].parameters();
   for (Parameter<T>* p : target_[1].parameters()) ps.push_back(p);
   return ps;

@@ -26,8 +26,8 @@ template <class T>
 SteveNoise<T> SteveNoise<T>::draw(const SteveOptions& o, int64_t n, const DynamicsModel<T>& model, int64_t act_dim,
                                   Rng& rng) {
   if (o.horizon < 0 || n < 1)
-    throw std::invalid_argument("SteveNoise::draw: horizon " + std::to_string(o.horizon) + ", n " +
-                                std::to_string(n) + ": expected horizon >= 0 and n >= 1");
+    throw std::invalid_argument("SteveNoise::draw: horizon " + std::to_string(o.horizon) + ", n " + std::to_string(n) +
+                                ": expected horizon >= 0 and n >= 1");
   SteveNoise<T> z;
   z.next_eps = rng.normal_vector<T>(n * act_dim);
   for (int64_t i = 0; i < o.horizon; ++i) {
@@ -41,9 +41,8 @@ SteveTargets steve_combine(std::vector<double> means, std::vector<double> varian
   if (n < 1 || means.empty() || means.size() % size_t(n) != 0 || variances.size() != means.size() ||
       !(variance_eps > 0.0))
     throw std::invalid_argument("steve_combine: " + std::to_string(means.size()) + " means, " +
-                                std::to_string(variances.size()) + " variances, n " + std::to_string(n) +
-                                ", eps " + std::to_string(variance_eps) +
-                                ": expected equal sizes, a multiple of n >= 1, eps > 0");
+                                std::to_string(variances.size()) + " variances, n " + std::to_string(n) + ", eps " +
+                                std::to_string(variance_eps) + ": expected equal sizes, a multiple of n >= 1, eps > 0");
   const size_t horizons = means.size() / size_t(n);
   SteveTargets out;
   out.target.assign(size_t(n), 0.0);
@@ -72,11 +71,18 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
                            const RewardModel<T>& reward, const T* r, const T* alive, const T* s_next, int64_t n,
                            double alpha, const SteveNoise<T>& noise, const SteveOptions& o) {
   const int64_t M = model.members(), obs = policy.obs_dim(), act = policy.act_dim(), Hc = o.horizon, Mn = M * n;
-  if (n < 1 || Hc < 0 || int64_t(noise.next_eps.size()) != n * act || int64_t(noise.action_eps.size()) != Hc ||
-      int64_t(noise.model_eps.size()) != Hc)
+  bool noise_ok = n >= 1 && Hc >= 0 && int64_t(noise.next_eps.size()) == n * act &&
+                  int64_t(noise.action_eps.size()) == Hc && int64_t(noise.model_eps.size()) == Hc;
+  for (int64_t h = 0; noise_ok && h < Hc; ++h)
+    noise_ok =
+        int64_t(noise.action_eps[h].size()) == Mn * act && int64_t(noise.model_eps[h].size()) == Mn * model.out_dim();
+  if (!noise_ok || model.obs_dim() != obs || model.act_dim() != act || !(o.gamma >= 0.0 && o.gamma <= 1.0) ||
+      !(alpha >= 0.0))
     throw std::invalid_argument("steve_targets: n " + std::to_string(n) + ", horizon " + std::to_string(Hc) +
-                                ", noise for " + std::to_string(noise.action_eps.size()) +
-                                " steps: expected n >= 1 and noise drawn for these sizes");
+                                ", noise for " + std::to_string(noise.action_eps.size()) + " steps, gamma " +
+                                std::to_string(o.gamma) + ", alpha " + std::to_string(alpha) +
+                                ": expected n >= 1, noise drawn for these sizes and this model, 0 <= gamma <= 1, "
+                                "alpha >= 0");
   Tape<T> tape;
   NoGrad<T> off(tape);
   // Row (m, i) = m n + i: member m's copy of transition i.
@@ -119,9 +125,9 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
     }
     if (h == Hc) break;
     // One model step per member on its own rows, then the soft reward of that step.
-    Var<T> s_next_all = model.next_state_all(
-        tape, reshape(s, Shape{M, n, obs}), reshape(a, Shape{M, n, act}),
-        tape.constant(Shape{M, n, model.out_dim()}, noise.model_eps[h].data()), o.model_noise);
+    Var<T> s_next_all =
+        model.next_state_all(tape, reshape(s, Shape{M, n, obs}), reshape(a, Shape{M, n, act}),
+                             tape.constant(Shape{M, n, model.out_dim()}, noise.model_eps[h].data()), o.model_noise);
     Var<T> s2 = reshape(s_next_all, Shape{Mn, obs});
     Var<T> rr = reward.reward(tape, s, a, s2);
     Var<T> alive2 = checked_alive(reward, tape, s2);
@@ -140,11 +146,11 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
 
 template struct SteveNoise<float>;
 template struct SteveNoise<double>;
-#define MAAC_INSTANTIATE(T)                                                                                        \
-  template std::vector<T> td_target(SquashedGaussianPolicy<T>&, TwinCritic<T>&, const T*, const T*, const T*,     \
-                                    const T*, int64_t, double, double);                                           \
-  template SteveTargets steve_targets(SquashedGaussianPolicy<T>&, DynamicsModel<T>&, TwinCritic<T>&,              \
-                                      const RewardModel<T>&, const T*, const T*, const T*, int64_t, double,       \
+#define MAAC_INSTANTIATE(T)                                                                                   \
+  template std::vector<T> td_target(SquashedGaussianPolicy<T>&, TwinCritic<T>&, const T*, const T*, const T*, \
+                                    const T*, int64_t, double, double);                                       \
+  template SteveTargets steve_targets(SquashedGaussianPolicy<T>&, DynamicsModel<T>&, TwinCritic<T>&,          \
+                                      const RewardModel<T>&, const T*, const T*, const T*, int64_t, double,   \
                                       const SteveNoise<T>&, const SteveOptions&);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)

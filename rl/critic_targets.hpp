@@ -38,18 +38,18 @@ struct SteveOptions {
 // one-step target); later actions and model steps are per member.
 template <class T>
 struct SteveNoise {
-  std::vector<T> next_eps;                   // [n, act]
-  std::vector<std::vector<T>> action_eps;    // H_c x [M, n, act]: a_{i+1} at s_{i+1}
-  std::vector<std::vector<T>> model_eps;     // H_c x [M, n, out]
+  std::vector<T> next_eps;                 // [n, act]
+  std::vector<std::vector<T>> action_eps;  // H_c x [M, n, act]: a_{i+1} at s_{i+1}
+  std::vector<std::vector<T>> model_eps;   // H_c x [M, n, out]
   static SteveNoise draw(const SteveOptions& options, int64_t n, const DynamicsModel<T>& model, int64_t act_dim,
                          Rng& rng);
 };
 
 struct SteveTargets {
-  std::vector<double> target;    // [n]
-  std::vector<double> means;     // [(H_c + 1) n], horizon-major
-  std::vector<double> variances; // [(H_c + 1) n]
-  std::vector<double> weights;   // [(H_c + 1) n], summing to 1 per row
+  std::vector<double> target;     // [n]
+  std::vector<double> means;      // [(H_c + 1) n], horizon-major
+  std::vector<double> variances;  // [(H_c + 1) n]
+  std::vector<double> weights;    // [(H_c + 1) n], summing to 1 per row
 };
 
 // Inverse-variance combination of per-horizon means and variances ([(H+1) n] each).

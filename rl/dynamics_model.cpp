@@ -42,7 +42,8 @@ DynamicsModel<T>::DynamicsModel(int64_t obs_dim, int64_t act_dim, DynamicsModelO
   std::iota(sampling_members_.begin(), sampling_members_.end(), 0);
 }
 
-template <class T> void DynamicsModel<T>::set_elites(std::vector<int32_t> elites) {
+template <class T>
+void DynamicsModel<T>::set_elites(std::vector<int32_t> elites) {
   if (elites.empty()) throw std::invalid_argument("DynamicsModel::set_elites: empty list, expected >= 1 member");
   for (int32_t m : elites)
     if (m < 0 || m >= members())
@@ -51,7 +52,8 @@ template <class T> void DynamicsModel<T>::set_elites(std::vector<int32_t> elites
   sampling_members_ = std::move(elites);
 }
 
-template <class T> typename DynamicsModel<T>::Prediction DynamicsModel<T>::heads(Var<T> out) {
+template <class T>
+typename DynamicsModel<T>::Prediction DynamicsModel<T>::heads(Var<T> out) {
   Tape<T>& tape = *out.tape;
   std::vector<Var<T>> parts = split_cols(out, {out_dim(), out_dim()});
   // Soft bounds keep the variance away from 0 and infinity while staying differentiable.
@@ -59,11 +61,13 @@ template <class T> typename DynamicsModel<T>::Prediction DynamicsModel<T>::heads
   return {parts[0], log_var};
 }
 
-template <class T> Var<T> DynamicsModel<T>::noise_scale(Var<T> log_var, ModelNoiseScale noise) {
+template <class T>
+Var<T> DynamicsModel<T>::noise_scale(Var<T> log_var, ModelNoiseScale noise) {
   return noise == ModelNoiseScale::std_dev ? scale(log_var, 0.5) : log_var;
 }
 
-template <class T> typename DynamicsModel<T>::Prediction DynamicsModel<T>::predict_all(Tape<T>& tape, Var<T> x) {
+template <class T>
+typename DynamicsModel<T>::Prediction DynamicsModel<T>::predict_all(Tape<T>& tape, Var<T> x) {
   const int64_t M = members();
   if (x.cols() != in_dim() || (x.shape().rank() == 3 && x.shape()[0] != M) || x.shape().rank() == 1)
     throw std::invalid_argument("DynamicsModel::predict_all: x " + x.shape().str() + ", expected [n, " +
@@ -131,18 +135,20 @@ Var<T> DynamicsModel<T>::next_state_all(Tape<T>& tape, Var<T> s, Var<T> a, Var<T
   if (s.shape() != Shape{M, n, obs_} || a.shape() != Shape{M, n, act_} || eps.shape() != Shape{M, n, out_dim()} ||
       eps.requires_grad())
     throw std::invalid_argument("DynamicsModel::next_state_all: s " + s.shape().str() + ", a " + a.shape().str() +
-                                ", eps " + eps.shape().str() + ": expected [M, n, obs], [M, n, act], constant [M, n, out]"
-                                " with M = " + std::to_string(M));
+                                ", eps " + eps.shape().str() +
+                                ": expected [M, n, obs], [M, n, act], constant [M, n, out]"
+                                " with M = " +
+                                std::to_string(M));
   Prediction p = predict_all(tape, concat_cols<T>({s, a}));
   Var<T> z = gaussian_sample(p.mean, noise_scale(p.log_var, noise), eps);
   Var<T> y = add(mul(z, out_norm_.std_all(tape)), out_norm_.mean_all(tape));  // [M, n, out]
   return add(s, out_dim() == obs_ ? y : slice_cols(y, 0, obs_));
 }
 
-template <class T> Var<T> DynamicsModel<T>::training_loss(Tape<T>& tape, Var<T> x, Var<T> y) {
+template <class T>
+Var<T> DynamicsModel<T>::training_loss(Tape<T>& tape, Var<T> x, Var<T> y) {
   const int64_t M = members();
-  if (x.shape().rank() != 3 || x.shape()[0] != M || x.cols() != in_dim() ||
-      y.shape() != Shape{M, x.rows(), out_dim()})
+  if (x.shape().rank() != 3 || x.shape()[0] != M || x.cols() != in_dim() || y.shape() != Shape{M, x.rows(), out_dim()})
     throw std::invalid_argument("DynamicsModel::training_loss: x " + x.shape().str() + ", y " + y.shape().str() +
                                 ": expected [M, B, " + std::to_string(in_dim()) + "] and [M, B, " +
                                 std::to_string(out_dim()) + "] with M = " + std::to_string(M));
@@ -156,7 +162,8 @@ template <class T> Var<T> DynamicsModel<T>::training_loss(Tape<T>& tape, Var<T> 
   return add(loss, scale(bounds, options_.bound_penalty));
 }
 
-template <class T> std::vector<double> DynamicsModel<T>::member_nll(const T* x, const T* y, int64_t n) {
+template <class T>
+std::vector<double> DynamicsModel<T>::member_nll(const T* x, const T* y, int64_t n) {
   const int64_t M = members(), d = out_dim();
   Tape<T> tape;
   NoGrad<T> off(tape);
@@ -176,7 +183,8 @@ template <class T> std::vector<double> DynamicsModel<T>::member_nll(const T* x, 
   return nll;
 }
 
-template <class T> ParameterList<T> DynamicsModel<T>::parameters() {
+template <class T>
+ParameterList<T> DynamicsModel<T>::parameters() {
   ParameterList<T> ps = net_.parameters();
   ps.push_back(&max_log_var_);
   ps.push_back(&min_log_var_);
@@ -203,7 +211,7 @@ template class DynamicsModel<float>;
 template class DynamicsModel<double>;
 template void make_model_rows(const DynamicsModel<float>&, const float*, const float*, const float*, const float*,
                               int64_t, std::vector<float>&, std::vector<float>&);
-template void make_model_rows(const DynamicsModel<double>&, const double*, const double*, const double*,
-                              const double*, int64_t, std::vector<double>&, std::vector<double>&);
+template void make_model_rows(const DynamicsModel<double>&, const double*, const double*, const double*, const double*,
+                              int64_t, std::vector<double>&, std::vector<double>&);
 
 }  // namespace maac::rl

@@ -15,7 +15,7 @@ struct DynamicsModelOptions {
   int64_t members = 7;
   std::vector<int64_t> hidden{200, 200, 200, 200};
   Unary activation = Unary::silu;
-  bool predict_reward = false;     // appends r to the target
+  bool predict_reward = false;  // appends r to the target
   double init_max_log_var = 0.5;
   double init_min_log_var = -10.0;
   double bound_penalty = 0.01;

@@ -12,18 +12,39 @@ void shuffle(std::vector<int32_t>& v, Rng& rng) {
   for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<size_t>(rng.below(int64_t(i)))]);
 }
 double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()); }
+
+// Copies member m's slice of every ensemble parameter [M, ...] between the network and a
+// snapshot (one vector per parameter); shared parameters (the bounds) are not per member.
+template <class T>
+void copy_member(EnsembleMLP<T>& net, std::vector<std::vector<T>>& snap, int64_t m, bool save) {
+  ParameterList<T> ps = net.parameters();
+  if (snap.size() != ps.size()) snap.resize(ps.size());
+  for (size_t k = 0; k < ps.size(); ++k) {
+    std::vector<T>& v = ps[k]->value().host();
+    const size_t per = v.size() / size_t(net.members());
+    if (snap[k].size() != v.size()) snap[k] = v;
+    T* from = save ? &v[m * per] : &snap[k][m * per];
+    T* to = save ? &snap[k][m * per] : &v[m * per];
+    std::copy_n(from, per, to);
+  }
+}
 }  // namespace
 
 template <class T>
 DynamicsTrainer<T>::DynamicsTrainer(DynamicsModel<T>& model, DynamicsTrainingOptions options)
-    : model_(model), options_(options), adam_(model.parameters(), AdamOptions{options.lr}) {
+    : model_(model),
+      options_(options),
+      adam_(model.parameters(), AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay}) {
   if (options.batch < 1 || options.max_epochs < 1 || options.patience < 1 || !(options.holdout_fraction > 0.0) ||
-      !(options.holdout_fraction < 1.0) || options.elites < 0 || options.elites > model.members())
+      !(options.holdout_fraction < 1.0) || options.elites < 0 || options.elites > model.members() ||
+      !(options.weight_decay >= 0.0))
     throw std::invalid_argument("DynamicsTrainer: batch " + std::to_string(options.batch) + ", max_epochs " +
                                 std::to_string(options.max_epochs) + ", patience " + std::to_string(options.patience) +
                                 ", holdout_fraction " + std::to_string(options.holdout_fraction) + ", elites " +
-                                std::to_string(options.elites) + ": expected batch, epochs, patience >= 1, "
-                                "0 < holdout < 1 and 0 <= elites <= members");
+                                std::to_string(options.elites) + ", weight_decay " +
+                                std::to_string(options.weight_decay) +
+                                ": expected batch, epochs, patience >= 1, "
+                                "0 < holdout < 1, 0 <= elites <= members and weight_decay >= 0");
 }
 
 template <class T>
@@ -61,6 +82,8 @@ DynamicsTrainingReport DynamicsTrainer<T>::fit(const T* s, const T* a, const T* 
   DynamicsTrainingReport report;
   report.initial_holdout_nll = model_.member_nll(xh.data(), yh.data(), n_hold);
   std::vector<double> best = report.initial_holdout_nll;
+  std::vector<std::vector<T>> snapshot;  // each member's parameters at its best held-out NLL
+  for (int64_t m = 0; m < M; ++m) copy_member(model_.network(), snapshot, m, /*save=*/true);
   int64_t stale = 0;
   std::vector<T> xb(static_cast<size_t>(M * options_.batch * in)), yb(static_cast<size_t>(M * options_.batch * out));
   for (int64_t epoch = 0; epoch < options_.max_epochs; ++epoch) {
@@ -91,6 +114,7 @@ DynamicsTrainingReport DynamicsTrainer<T>::fit(const T* s, const T* a, const T* 
     for (int64_t m = 0; m < M; ++m)
       if ((best[m] - nll[m]) / std::max(std::fabs(best[m]), 1e-12) > options_.min_relative_improvement) {
         best[m] = nll[m];
+        copy_member(model_.network(), snapshot, m, /*save=*/true);
         improved = true;
       }
     stale = improved ? 0 : stale + 1;
@@ -99,6 +123,12 @@ DynamicsTrainingReport DynamicsTrainer<T>::fit(const T* s, const T* a, const T* 
       report.early_stopped = true;
       break;
     }
+  }
+
+  // Each member goes back to its best epoch (as MBPO); the shared bounds stay as trained.
+  if (options_.restore_best) {
+    for (int64_t m = 0; m < M; ++m) copy_member(model_.network(), snapshot, m, /*save=*/false);
+    report.holdout_nll = model_.member_nll(xh.data(), yh.data(), n_hold);
   }
 
   // Elites: the K members with the lowest final held-out NLL.

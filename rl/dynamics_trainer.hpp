@@ -10,14 +10,16 @@ namespace maac::rl {
 
 struct DynamicsTrainingOptions {
   double lr = 1e-3;
+  double weight_decay = 0.0;  // L2 on every model parameter (MBPO uses 2.5e-5 .. 1e-4; authors 0)
   int64_t batch = 256;
   double holdout_fraction = 0.2;
-  int64_t max_holdout = 5000;            // cap on held-out rows (as MBPO)
+  int64_t max_holdout = 5000;  // cap on held-out rows (as MBPO)
   int64_t max_epochs = 200;
-  int64_t patience = 5;                  // epochs without improvement before stopping
+  int64_t patience = 5;  // epochs without improvement before stopping
   double min_relative_improvement = 0.01;
-  int64_t elites = 0;                    // best K members by held-out NLL; 0: all members
-  bool bootstrap = true;                 // false: every member trains on the whole split
+  int64_t elites = 0;        // best K members by held-out NLL; 0: all members
+  bool bootstrap = true;     // false: every member trains on the whole split
+  bool restore_best = true;  // end with each member's best held-out parameters
 };
 
 struct DynamicsTrainingReport {

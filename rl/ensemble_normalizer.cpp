@@ -15,8 +15,8 @@ Var<T> per_row(Tape<T>& tape, const std::vector<T>& table, int64_t members, int6
   for (int64_t i = 0; i < n; ++i) {
     int32_t m = member_of_row[i];
     if (m < 0 || m >= members)
-      throw std::invalid_argument("EnsembleNormalizer: row " + std::to_string(i) + " has member " +
-                                  std::to_string(m) + ", expected 0 <= member < " + std::to_string(members));
+      throw std::invalid_argument("EnsembleNormalizer: row " + std::to_string(i) + " has member " + std::to_string(m) +
+                                  ", expected 0 <= member < " + std::to_string(members));
     for (int64_t c = 0; c < dim; ++c) {
       T v = table[m * dim + c];
       out[i * dim + c] = invert ? T(1) / v : v;
@@ -53,7 +53,8 @@ void EnsembleNormalizer<T>::fit(int64_t member, const T* data, int64_t n_data, c
   }
 }
 
-template <class T> Var<T> EnsembleNormalizer<T>::inv_std_all(Tape<T>& tape) const {
+template <class T>
+Var<T> EnsembleNormalizer<T>::inv_std_all(Tape<T>& tape) const {
   T* out = tape.scratch(members * dim);
   for (int64_t i = 0; i < members * dim; ++i) out[i] = T(1) / std[i];
   return tape.constant(Shape{members, 1, dim}, out);

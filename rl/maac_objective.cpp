@@ -14,7 +14,8 @@ void check_options(const MaacObjectiveOptions& o) {
                                 std::to_string(o.samples_per_state) + ", gamma " + std::to_string(o.gamma) +
                                 ": expected H >= 0, K >= 1, P >= 1, 0 <= gamma <= 1");
 }
-template <class T> Var<T> ones(Tape<T>& tape, int64_t n) {
+template <class T>
+Var<T> ones(Tape<T>& tape, int64_t n) {
   T* v = tape.scratch(n);
   std::fill_n(v, n, T(1));
   return tape.constant(Shape{n, 1}, v);
@@ -50,13 +51,14 @@ MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussia
   check_options(o);
   const int64_t n = s0.rows(), obs = policy.obs_dim(), act = policy.act_dim(), N = o.samples_per_state * n;
   const int64_t H = o.horizon, K = o.terminal_samples;
+  if (!(alpha >= 0.0))
+    throw std::invalid_argument("maac objective: alpha " + std::to_string(alpha) + ", expected >= 0");
   if (s0.shape() != Shape{n, obs} || model.obs_dim() != obs || model.act_dim() != act || critic.obs_dim() != obs ||
       critic.act_dim() != act)
-    throw std::invalid_argument("maac objective: s0 " + s0.shape().str() + ", policy obs/act " +
-                                std::to_string(obs) + "/" + std::to_string(act) + ", model " +
-                                std::to_string(model.obs_dim()) + "/" + std::to_string(model.act_dim()) +
-                                ", critic " + std::to_string(critic.obs_dim()) + "/" + std::to_string(critic.act_dim()) +
-                                ": expected s0 [n, obs] and equal dimensions");
+    throw std::invalid_argument("maac objective: s0 " + s0.shape().str() + ", policy obs/act " + std::to_string(obs) +
+                                "/" + std::to_string(act) + ", model " + std::to_string(model.obs_dim()) + "/" +
+                                std::to_string(model.act_dim()) + ", critic " + std::to_string(critic.obs_dim()) + "/" +
+                                std::to_string(critic.act_dim()) + ": expected s0 [n, obs] and equal dimensions");
   bool noise_ok = noise.rows == N && int64_t(noise.action_eps.size()) == H && int64_t(noise.model_eps.size()) == H &&
                   int64_t(noise.members.size()) == H && int64_t(noise.terminal_eps.size()) == K * N * act;
   for (int64_t t = 0; noise_ok && t < H; ++t)
@@ -82,8 +84,8 @@ MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussia
       // The model passes the gradient from s' back to (s, a) but keeps none itself.
       FrozenParams<T> frozen(tape);
       s_next = model.next_state_rows(tape, s, pi.action, noise.members[t],
-                                     tape.constant(Shape{N, model.out_dim()}, noise.model_eps[t].data()),
-                                     o.evaluation, o.model_noise);
+                                     tape.constant(Shape{N, model.out_dim()}, noise.model_eps[t].data()), o.evaluation,
+                                     o.model_noise);
     }
     Var<T> term = reward.reward(tape, s, pi.action, s_next);  // [N, 1]
     if (along_path) term = sub(term, scale(pi.log_prob, alpha));
@@ -134,10 +136,10 @@ Var<T> sac_actor_loss(Tape<T>& tape, Var<T> s, SquashedGaussianPolicy<T>& policy
 
 template struct MaacNoise<float>;
 template struct MaacNoise<double>;
-#define MAAC_INSTANTIATE(T)                                                                                      \
-  template MaacObjective<T> maac_policy_objective(Tape<T>&, Var<T>, SquashedGaussianPolicy<T>&, DynamicsModel<T>&, \
-                                                  TwinCritic<T>&, const RewardModel<T>&, double,                   \
-                                                  const MaacNoise<T>&, const MaacObjectiveOptions&);                \
+#define MAAC_INSTANTIATE(T)                                                                                           \
+  template MaacObjective<T> maac_policy_objective(Tape<T>&, Var<T>, SquashedGaussianPolicy<T>&, DynamicsModel<T>&,    \
+                                                  TwinCritic<T>&, const RewardModel<T>&, double, const MaacNoise<T>&, \
+                                                  const MaacObjectiveOptions&);                                       \
   template Var<T> sac_actor_loss(Tape<T>&, Var<T>, SquashedGaussianPolicy<T>&, TwinCritic<T>&, double, Var<T>);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)

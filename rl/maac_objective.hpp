@@ -20,9 +20,9 @@ enum class EntropyBonus { along_path, first_action };
 enum class MemberChoice { per_step, per_trajectory };
 
 struct MaacObjectiveOptions {
-  int64_t horizon = 4;             // H model steps
-  int64_t terminal_samples = 5;    // K actions at s_H
-  int64_t samples_per_state = 1;   // P paths per start state
+  int64_t horizon = 4;            // H model steps
+  int64_t terminal_samples = 5;   // K actions at s_H
+  int64_t samples_per_state = 1;  // P paths per start state
   double gamma = 0.99;
   EntropyBonus entropy = EntropyBonus::along_path;
   MemberChoice member_choice = MemberChoice::per_step;
@@ -35,10 +35,10 @@ struct MaacObjectiveOptions {
 template <class T>
 struct MaacNoise {
   int64_t rows = 0;
-  std::vector<std::vector<T>> action_eps;       // H x [N, act]
-  std::vector<std::vector<T>> model_eps;        // H x [N, model out]
-  std::vector<std::vector<int32_t>> members;    // H x [N], from the model's sampling members
-  std::vector<T> terminal_eps;                  // [K N, act]; sample k is rows k N .. (k+1) N
+  std::vector<std::vector<T>> action_eps;     // H x [N, act]
+  std::vector<std::vector<T>> model_eps;      // H x [N, model out]
+  std::vector<std::vector<int32_t>> members;  // H x [N], from the model's sampling members
+  std::vector<T> terminal_eps;                // [K N, act]; sample k is rows k N .. (k+1) N
 
   static MaacNoise draw(const MaacObjectiveOptions& options, int64_t n_start, const DynamicsModel<T>& model,
                         int64_t act_dim, Rng& rng);
@@ -59,8 +59,8 @@ MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussia
 // The SAC actor loss mean(alpha log pi(a|s) - min_j Q_j(s, a)) with a ~ pi(s; eps):
 // what the MAAC objective reduces to at H = 0, K = 1, P = 1.
 template <class T>
-Var<T> sac_actor_loss(Tape<T>& tape, Var<T> s, SquashedGaussianPolicy<T>& policy, TwinCritic<T>& critic,
-                      double alpha, Var<T> eps);
+Var<T> sac_actor_loss(Tape<T>& tape, Var<T> s, SquashedGaussianPolicy<T>& policy, TwinCritic<T>& critic, double alpha,
+                      Var<T> eps);
 
 extern template struct MaacNoise<float>;
 extern template struct MaacNoise<double>;

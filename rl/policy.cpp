@@ -7,8 +7,8 @@ namespace maac::rl {
 namespace {
 std::vector<int64_t> policy_sizes(int64_t obs, int64_t act, const PolicyOptions& o) {
   if (obs < 1 || act < 1 || !(o.log_std_min < o.log_std_max))
-    throw std::invalid_argument("SquashedGaussianPolicy: obs " + std::to_string(obs) + ", act " +
-                                std::to_string(act) + ", log-std range [" + std::to_string(o.log_std_min) + ", " +
+    throw std::invalid_argument("SquashedGaussianPolicy: obs " + std::to_string(obs) + ", act " + std::to_string(act) +
+                                ", log-std range [" + std::to_string(o.log_std_min) + ", " +
                                 std::to_string(o.log_std_max) + "]: expected dims >= 1 and min < max");
   std::vector<int64_t> s{obs};
   s.insert(s.end(), o.hidden.begin(), o.hidden.end());
@@ -19,7 +19,9 @@ std::vector<int64_t> policy_sizes(int64_t obs, int64_t act, const PolicyOptions&
 
 template <class T>
 SquashedGaussianPolicy<T>::SquashedGaussianPolicy(int64_t obs_dim, int64_t act_dim, PolicyOptions options, Rng& rng)
-    : obs_(obs_dim), act_(act_dim), options_(options),
+    : obs_(obs_dim),
+      act_(act_dim),
+      options_(options),
       net_("policy", policy_sizes(obs_dim, act_dim, options), options.activation, rng) {}
 
 template <class T>
@@ -34,14 +36,14 @@ typename SquashedGaussianPolicy<T>::Distribution SquashedGaussianPolicy<T>::dist
 template <class T>
 typename SquashedGaussianPolicy<T>::Sample SquashedGaussianPolicy<T>::sample(Tape<T>& tape, Var<T> s, Var<T> eps) {
   if (eps.shape() != Shape{s.rows(), act_} || eps.requires_grad())
-    throw std::invalid_argument("SquashedGaussianPolicy::sample: eps " + eps.shape().str() +
-                                ", expected a constant [" + std::to_string(s.rows()) + ", " + std::to_string(act_) +
-                                "]");
+    throw std::invalid_argument("SquashedGaussianPolicy::sample: eps " + eps.shape().str() + ", expected a constant [" +
+                                std::to_string(s.rows()) + ", " + std::to_string(act_) + "]");
   Distribution d = distribution(tape, s);
   return {squashed_gaussian_sample(d.mu, d.log_std, eps), squashed_gaussian_log_prob(d.mu, d.log_std, eps)};
 }
 
-template <class T> Var<T> SquashedGaussianPolicy<T>::deterministic(Tape<T>& tape, Var<T> s) {
+template <class T>
+Var<T> SquashedGaussianPolicy<T>::deterministic(Tape<T>& tape, Var<T> s) {
   return tanh(distribution(tape, s).mu);
 }
 

@@ -7,12 +7,14 @@
 
 namespace maac::rl {
 
-template <class T> Var<T> RewardModel<T>::alive(Tape<T>& tape, Var<T> s_next) const {
+template <class T>
+Var<T> RewardModel<T>::alive(Tape<T>& tape, Var<T> s_next) const {
   std::vector<T> ones(static_cast<size_t>(s_next.rows()), T(1));
   return tape.constant(Shape{s_next.rows(), 1}, ones.data());
 }
 
-template <class T> Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next) {
+template <class T>
+Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next) {
   Var<T> m = model.alive(tape, s_next);
   if (m.shape() != Shape{s_next.rows(), 1} || m.requires_grad())
     throw std::invalid_argument("RewardModel::alive: returned " + m.shape().str() +
@@ -20,28 +22,31 @@ template <class T> Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& ta
                                 std::to_string(s_next.rows()) + ", 1]");
   for (int64_t i = 0; i < m.numel(); ++i)
     if (m.value()[i] != T(0) && m.value()[i] != T(1))
-      throw std::invalid_argument("RewardModel::alive: value " + std::to_string(double(m.value()[i])) +
-                                  " at row " + std::to_string(i) + ", expected 0 or 1");
+      throw std::invalid_argument("RewardModel::alive: value " + std::to_string(double(m.value()[i])) + " at row " +
+                                  std::to_string(i) + ", expected 0 or 1");
   return m;
 }
 
 template <class T>
 QuadraticReward<T>::QuadraticReward(double state_weight, double action_weight, double progress_weight,
                                     double terminate_above)
-    : state_weight_(state_weight), action_weight_(action_weight), progress_weight_(progress_weight),
+    : state_weight_(state_weight),
+      action_weight_(action_weight),
+      progress_weight_(progress_weight),
       terminate_above_(terminate_above) {}
 
-template <class T> Var<T> QuadraticReward<T>::reward(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> s_next) const {
+template <class T>
+Var<T> QuadraticReward<T>::reward(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> s_next) const {
   if (s.shape() != s_next.shape() || a.rows() != s.rows())
     throw std::invalid_argument("QuadraticReward: s " + s.shape().str() + ", a " + a.shape().str() + ", s_next " +
                                 s_next.shape().str() + ": expected s and s_next equal, the same rows for a");
   Var<T> r = add(scale(sum_cols(square(s_next)), -state_weight_), scale(sum_cols(square(a)), -action_weight_));
-  if (progress_weight_ != 0.0)
-    r = add(r, scale(sub(slice_cols(s_next, 0, 1), slice_cols(s, 0, 1)), progress_weight_));
+  if (progress_weight_ != 0.0) r = add(r, scale(sub(slice_cols(s_next, 0, 1), slice_cols(s, 0, 1)), progress_weight_));
   return r;
 }
 
-template <class T> Var<T> QuadraticReward<T>::alive(Tape<T>& tape, Var<T> s_next) const {
+template <class T>
+Var<T> QuadraticReward<T>::alive(Tape<T>& tape, Var<T> s_next) const {
   std::vector<T> mask(static_cast<size_t>(s_next.rows()), T(1));
   if (terminate_above_ > 0.0)
     for (int64_t i = 0; i < s_next.rows(); ++i)

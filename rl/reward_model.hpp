@@ -17,7 +17,8 @@ class RewardModel {
 };
 
 // alive() with its contract checked: a constant [n, 1] of zeros and ones.
-template <class T> Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next);
+template <class T>
+Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next);
 
 // An analytic reward for tests and benchmarks:
 //   r = -state_weight * |s'|^2 - action_weight * |a|^2 + progress_weight * (s'_0 - s_0)

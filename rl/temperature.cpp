@@ -19,11 +19,13 @@ EntropyTemperature<T>::EntropyTemperature(int64_t act_dim, double initial_alpha,
   log_alpha_.value().fill(T(std::log(initial_alpha)));
 }
 
-template <class T> double EntropyTemperature<T>::alpha() const {
+template <class T>
+double EntropyTemperature<T>::alpha() const {
   return std::exp(double(log_alpha_.value().data()[0]));
 }
 
-template <class T> void EntropyTemperature<T>::update(const T* log_pi, int64_t n) {
+template <class T>
+void EntropyTemperature<T>::update(const T* log_pi, int64_t n) {
   if (n < 1) throw std::invalid_argument("EntropyTemperature::update: n = " + std::to_string(n) + ", expected >= 1");
   Tape<T> tape(size_t(1) << 16);
   Var<T> lp = add_scalar(tape.constant(Shape{n, 1}, log_pi), target_entropy_);

@@ -1,7 +1,6 @@
 // Critic targets: the inverse-variance combination on constructed cases, and STEVE
 // against the one-step TD target where they must agree.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "rl/critic_targets.hpp"
@@ -47,11 +46,11 @@ TEST_CASE("STEVE targets against the one-step TD target") {
   o.gamma = gamma;
   o.horizon = 0;
   auto noise0 = SteveNoise<double>::draw(o, n, t.model, t.act, rng);
-  std::vector<double> td = td_target(t.policy, t.critic, r.data(), alive.data(), s1.data(), noise0.next_eps.data(),
-                                     n, alpha, gamma);
+  std::vector<double> td =
+      td_target(t.policy, t.critic, r.data(), alive.data(), s1.data(), noise0.next_eps.data(), n, alpha, gamma);
   // H_c = 0: one horizon, weight 1, and the per-member mean is the TD target.
-  SteveTargets h0 = steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha,
-                                  noise0, o);
+  SteveTargets h0 =
+      steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha, noise0, o);
   for (int64_t i = 0; i < n; ++i) REQUIRE(h0.target[i] == Approx(td[i]).epsilon(1e-12));
   // A terminated transition's target is its reward.
   REQUIRE(td[2] == Approx(r[2]).epsilon(1e-12));
@@ -63,6 +62,9 @@ TEST_CASE("STEVE targets against the one-step TD target") {
     auto pi = t.policy.sample(tape, sv, tape.constant(Shape{n, t.act}, noise0.next_eps.data()));
     auto q = t.critic.q(tape, sv, pi.action, true);
     for (int64_t i = 0; i < n; ++i) {
+      // The TD target by hand, with the target networks (which differ from the online ones).
+      double v = std::min(q[0].value()[i], q[1].value()[i]) - alpha * pi.log_prob.value()[i];
+      REQUIRE(td[i] == Approx(r[i] + gamma * alive[i] * v).epsilon(1e-12));
       double d = gamma * alive[i] * (q[0].value()[i] - q[1].value()[i]) / 2;
       REQUIRE(h0.variances[i] == Approx(d * d).epsilon(1e-9).margin(1e-15));
     }
@@ -71,11 +73,11 @@ TEST_CASE("STEVE targets against the one-step TD target") {
   o.horizon = 2;
   auto noise2 = SteveNoise<double>::draw(o, n, t.model, t.act, rng);
   noise2.next_eps = noise0.next_eps;
-  SteveTargets twin = steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha,
-                                    noise2, o);
+  SteveTargets twin =
+      steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha, noise2, o);
   o.variance = SteveVariance::authors_zero_h0;
-  SteveTargets authors = steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n,
-                                       alpha, noise2, o);
+  SteveTargets authors =
+      steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha, noise2, o);
   for (int64_t i = 0; i < n; ++i) {
     // h = 0 means are the TD target in both variants.
     REQUIRE(twin.means[i] == Approx(td[i]).epsilon(1e-12));
@@ -96,6 +98,11 @@ TEST_CASE("STEVE targets against the one-step TD target") {
     REQUIRE(twin.target[i] >= lo - 1e-12);
     REQUIRE(twin.target[i] <= hi + 1e-12);
   }
+  SteveNoise<double> short_noise = noise2;
+  short_noise.model_eps[1].pop_back();
+  REQUIRE_THROWS_AS(
+      steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha, short_noise, o),
+      std::invalid_argument);
   // Live transitions: longer horizons see the members disagree, so they have variance.
   REQUIRE(authors.variances[1 * n + 0] > 0.0);
   REQUIRE(twin.variances[2 * n + 1] > 0.0);
@@ -116,12 +123,11 @@ TEST_CASE("entropy temperature moves alpha toward the target entropy") {
   REQUIRE_THROWS_AS(EntropyTemperature<double>(2, -1.0), std::invalid_argument);
 }
 
-TEST_CASE("critic loss trains Q toward fixed targets; Polyak moves the targets") {
+TEST_CASE("critic loss trains Q toward fixed targets and Polyak moves the targets") {
   TinySetup t;
   Rng rng(3);
   const int64_t n = 32;
-  std::vector<double> s = rng.normal_vector<double>(n * t.obs), a = rng.uniform_vector<double>(n * t.act, -1, 1),
-                      y(n);
+  std::vector<double> s = rng.normal_vector<double>(n * t.obs), a = rng.uniform_vector<double>(n * t.act, -1, 1), y(n);
   for (int64_t i = 0; i < n; ++i) y[i] = s[i * t.obs] - 0.5 * a[i * t.act];
   Adam<double> adam(t.critic.parameters(), AdamOptions{1e-2});
   Tape<double> tape;

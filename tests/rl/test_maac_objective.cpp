@@ -1,7 +1,6 @@
 // The MAAC policy objective: float64 gradient checks through the whole H-step path,
 // routed against all-members evaluation, the H = 0 SAC limit, and termination masks.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "autodiff/gradcheck.hpp"
@@ -58,8 +57,8 @@ TEST_CASE("MAAC objective gradient w.r.t. the policy matches finite differences"
        ModelNoiseScale::std_dev, 0.0},
       {"H=1 K=2", 1, 2, 1, EntropyBonus::along_path, MemberChoice::per_step, EnsembleEvaluation::routed,
        ModelNoiseScale::std_dev, 0.0},
-      {"H=3 K=2 P=2 first-action per-trajectory", 3, 2, 2, EntropyBonus::first_action,
-       MemberChoice::per_trajectory, EnsembleEvaluation::routed, ModelNoiseScale::std_dev, 0.0},
+      {"H=3 K=2 P=2 first-action per-trajectory", 3, 2, 2, EntropyBonus::first_action, MemberChoice::per_trajectory,
+       EnsembleEvaluation::routed, ModelNoiseScale::std_dev, 0.0},
       {"H=3 K=3 all-members variance-noise terminating", 3, 3, 1, EntropyBonus::along_path, MemberChoice::per_step,
        EnsembleEvaluation::all_then_select, ModelNoiseScale::variance, 0.7},
   };
@@ -78,8 +77,8 @@ TEST_CASE("MAAC objective gradient w.r.t. the policy matches finite differences"
       Rng noise_rng(17);
       auto noise = MaacNoise<double>::draw(o, t.n, t.model, t.act, noise_rng);
       GradcheckFn fn = [&](Tape<double>& tape, const std::vector<Var<double>>&) {
-        return maac_policy_objective(tape, tape.constant(Shape{t.n, t.obs}, t.s0.data()), t.policy, t.model,
-                                     t.critic, reward, kAlpha, noise, o)
+        return maac_policy_objective(tape, tape.constant(Shape{t.n, t.obs}, t.s0.data()), t.policy, t.model, t.critic,
+                                     reward, kAlpha, noise, o)
             .loss;
       };
       GradcheckReport r = gradcheck(std::string("maac ") + c.name, fn, {}, t.policy.parameters());
@@ -123,7 +122,8 @@ TEST_CASE("routed and all-members-then-select give the same objective and gradie
     REQUIRE(routed.grads.size() == all.grads.size());
     for (size_t i = 0; i < all.grads.size(); ++i) REQUIRE(routed.grads[i] == Approx(all.grads[i]).margin(1e-12));
     // And the path matters: another member choice changes the value.
-    for (auto& m : noise.members) for (int32_t& k : m) k = (k + 1) % 3;
+    for (auto& m : noise.members)
+      for (int32_t& k : m) k = (k + 1) % 3;
     REQUIRE(evaluate(t, reward, noise, o).loss != Approx(all.loss).epsilon(1e-9));
   }
 }
@@ -199,6 +199,8 @@ TEST_CASE("MAAC objective checks its noise and options") {
   MaacObjectiveOptions longer = o;
   longer.horizon = 3;
   REQUIRE_THROWS_AS(maac_policy_objective(tape, s, t.policy, t.model, t.critic, reward, kAlpha, noise, longer),
+                    std::invalid_argument);
+  REQUIRE_THROWS_AS(maac_policy_objective(tape, s, t.policy, t.model, t.critic, reward, -1.0, noise, o),
                     std::invalid_argument);
   MaacObjectiveOptions bad = o;
   bad.terminal_samples = 0;

@@ -1,0 +1,211 @@
+// One MAAC policy update (objective forward, backward, Adam step on the policy) at
+// HalfCheetah sizes, routed and all-members-then-select, each beside a GEMM-only
+// replay of the same GEMM shapes in the same run.
+// Sizes: obs 17, act 6, M = 7 members of 4 x 200 (SiLU), policy and twin Q 256 x 256
+// (ReLU), batch 256 start states, H = 10, K = 1; float32; 1 and 2 threads.
+#include <benchmark/benchmark.h>
+#include <fmt/core.h>
+
+#include <cmath>
+#include <map>
+
+#include "autodiff/optim/adam.hpp"
+#include "kernels/cpu/gemm.hpp"
+#include "rl/maac_objective.hpp"
+
+using namespace maac;
+using namespace maac::rl;
+using cpu::Trans;
+
+namespace {
+
+constexpr int64_t kObs = 17, kAct = 6, kMembers = 7, kBatch = 256, kH = 10, kK = 1;
+
+MaacObjectiveOptions objective_options(bool routed) {
+  MaacObjectiveOptions o;
+  o.horizon = kH;
+  o.terminal_samples = kK;
+  o.evaluation = routed ? EnsembleEvaluation::routed : EnsembleEvaluation::all_then_select;
+  return o;
+}
+
+struct Fixture {
+  Rng rng{1};
+  DynamicsModel<float> model{kObs, kAct, DynamicsModelOptions{}, rng};
+  SquashedGaussianPolicy<float> policy{kObs, kAct, PolicyOptions{}, rng};
+  TwinCritic<float> critic{kObs, kAct, CriticOptions{}, rng};
+  QuadraticReward<float> reward{0.01, 0.1, 1.0};
+  Adam<float> adam{policy.parameters(), AdamOptions{3e-4}};
+  std::vector<float> s0 = rng.normal_vector<float>(kBatch * kObs);
+  MaacNoise<float> noise;
+  Tape<float> tape{size_t(1) << 26};
+  Fixture() {
+    Rng noise_rng(2);
+    noise = MaacNoise<float>::draw(objective_options(true), kBatch, model, kAct, noise_rng);
+  }
+  // Loss and policy gradients of one objective evaluation (no optimiser step).
+  float evaluate(bool routed) {
+    tape.reset();
+    adam.zero_grad();
+    auto obj = maac_policy_objective(tape, tape.constant(Shape{kBatch, kObs}, s0.data()), policy, model, critic, reward,
+                                     0.2, noise, objective_options(routed));
+    tape.backward(obj.loss);
+    return obj.loss.item();
+  }
+  void update(bool routed) {
+    evaluate(routed);
+    adam.step();
+  }
+};
+
+Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+// The GEMMs of one update, in order: per layer y = x W, then dW = x^T dy where the
+// weights train (policy only) and dx = dy W^T where the input needs a gradient.
+struct Replay {
+  struct Gemm {
+    Trans ta, tb;
+    int64_t m, n, k;
+  };
+  std::vector<Gemm> gemms;
+  std::vector<float> a, b, c;
+  double flops = 0;
+
+  void layer(int64_t rows, int64_t in, int64_t out, bool dw, bool dx) {
+    if (rows == 0) return;
+    gemms.push_back({Trans::no, Trans::no, rows, out, in});
+    if (dw) gemms.push_back({Trans::yes, Trans::no, in, out, rows});
+    if (dx) gemms.push_back({Trans::no, Trans::yes, rows, in, out});
+  }
+  void mlp(int64_t rows, const std::vector<int64_t>& sizes, bool dw, bool dx_first) {
+    for (size_t l = 0; l + 1 < sizes.size(); ++l) layer(rows, sizes[l], sizes[l + 1], dw, l > 0 || dx_first);
+  }
+  explicit Replay(bool routed) {
+    const std::vector<int64_t> pol{kObs, 256, 256, 2 * kAct}, dyn{kObs + kAct, 200, 200, 200, 200, 2 * kObs},
+        q{kObs + kAct, 256, 256, 1};
+    const MaacNoise<float>& z = fixture().noise;
+    for (int64_t t = 0; t < kH; ++t) {
+      mlp(kBatch, pol, true, t > 0);
+      for (int64_t m = 0; m < kMembers; ++m) {
+        int64_t rows = kBatch;
+        if (routed) rows = std::count(z.members[t].begin(), z.members[t].end(), int32_t(m));
+        mlp(rows, dyn, false, true);
+      }
+    }
+    mlp(kK * kBatch, pol, true, kH > 0);
+    for (int j = 0; j < 2; ++j) mlp(kK * kBatch, q, false, true);
+    size_t sa = 0, sb = 0, sc = 0;
+    for (const Gemm& g : gemms) {
+      sa = std::max<size_t>(sa, g.m * g.k);
+      sb = std::max<size_t>(sb, g.k * g.n);
+      sc = std::max<size_t>(sc, g.m * g.n);
+      flops += 2.0 * g.m * g.n * g.k;
+    }
+    a.assign(sa, 0.01f);
+    b.assign(sb, 0.01f);
+    c.assign(sc, 0.0f);
+  }
+  void run() {
+    for (const Gemm& g : gemms)
+      cpu::gemm<float>(g.ta, g.tb, g.m, g.n, g.k, 1.f, a.data(), g.ta == Trans::no ? g.k : g.m, b.data(),
+                       g.tb == Trans::no ? g.n : g.k, 0.f, c.data(), g.n);
+  }
+};
+
+void set_counters(benchmark::State& st, double flops) {
+  st.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["GFLOP"] = flops * 1e-9;
+}
+
+void BM_MaacUpdate(benchmark::State& st) {
+  bool routed = st.range(0) == 1;
+  cpu::set_threads(static_cast<int>(st.range(1)));
+  Fixture& f = fixture();
+  for (auto _ : st) {
+    f.update(routed);
+    benchmark::ClobberMemory();
+  }
+  set_counters(st, Replay(routed).flops);
+}
+
+void BM_GemmReplay(benchmark::State& st) {
+  bool routed = st.range(0) == 1;
+  cpu::set_threads(static_cast<int>(st.range(1)));
+  Replay replay(routed);
+  for (auto _ : st) {
+    replay.run();
+    benchmark::ClobberMemory();
+  }
+  set_counters(st, replay.flops);
+}
+
+// Args: {mode (0 all members then select, 1 routed), threads}
+void modes(benchmark::internal::Benchmark* b) {
+  for (int threads : {1, 2})
+    for (int mode : {0, 1}) b->Args({mode, threads});
+  b->ArgNames({"routed", "threads"})->Unit(benchmark::kMillisecond)->MinTime(1.0);
+}
+BENCHMARK(BM_MaacUpdate)->Apply(modes);
+BENCHMARK(BM_GemmReplay)->Apply(modes);
+
+// Before timing: both modes give the same loss and policy gradient, and they are finite.
+void check_modes_agree() {
+  Fixture& f = fixture();
+  auto grads = [&] {
+    std::vector<float> g;
+    for (Parameter<float>* p : f.policy.parameters())
+      g.insert(g.end(), p->grad().host().begin(), p->grad().host().end());
+    return g;
+  };
+  float routed = f.evaluate(true);
+  std::vector<float> g_routed = grads();
+  float all = f.evaluate(false);
+  std::vector<float> g_all = grads();
+  double worst = 0, scale = 0;
+  for (size_t i = 0; i < g_all.size(); ++i) {
+    worst = std::max(worst, double(std::fabs(g_all[i] - g_routed[i])));
+    scale = std::max(scale, double(std::fabs(g_all[i])));
+  }
+  if (!std::isfinite(routed) || std::fabs(routed - all) > 1e-4 * (1 + std::fabs(all)) || !(worst <= 1e-3 * scale))
+    throw std::runtime_error(fmt::format(
+        "routed and all-members disagree: loss {} vs {}, max |dgrad| {} (max |grad| {})", routed, all, worst, scale));
+  fmt::print("check: routed == all-members-then-select (loss {:.6f} vs {:.6f}, max |dgrad| {:.2e} of {:.2e})\n", routed,
+             all, worst, scale);
+}
+
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
+    ConsoleReporter::ReportRuns(runs);
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    fmt::print("\n{:<10} {:>8} {:>12} {:>12} {:>8}\n", "mode", "threads", "engine ms", "replay ms", "ratio");
+    for (int threads : {1, 2})
+      for (int mode : {0, 1}) {
+        std::string args = fmt::format("/routed:{}/threads:{}/min_time:1.000", mode, threads);
+        auto e_it = times_.find("BM_MaacUpdate" + args), g_it = times_.find("BM_GemmReplay" + args);
+        if (e_it == times_.end() || g_it == times_.end()) continue;  // filtered out
+        double e = e_it->second, g = g_it->second;
+        fmt::print("{:<10} {:>8} {:>12.3f} {:>12.3f} {:>8.2f}\n", mode ? "routed" : "all", threads, e, g, e / g);
+      }
+  }
+
+ private:
+  std::map<std::string, double> times_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  check_modes_agree();
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}
