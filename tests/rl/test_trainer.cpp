@@ -1,0 +1,192 @@
+// The trainer: determinism, exact resume, checkpoints and their rejection, bad configs.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "rl/evaluation.hpp"
+#include "rl/trainer.hpp"
+
+using namespace maac;
+using namespace maac::rl;
+using Catch::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A run small enough for a unit test that still passes through every phase: random
+// steps, collection, model fit, rollouts, mixed-batch updates, evaluation.
+Config tiny_config(const std::string& algo = "maac") {
+  Config c(trainer_schema());
+  for (const char* s : {"env.name=InvertedPendulum", "env.max_episode_steps=40", "run.total_steps=600",
+                        "run.initial_random_steps=200", "run.steps_per_iteration=100", "run.eval_every=100",
+                        "run.eval_episodes=2", "run.checkpoint_every=0", "run.threads=1",
+                        "train.updates_per_iteration=12", "train.update_blocks=2", "train.batch=32",
+                        "train.real_share=0.5", "model.members=3", "model.layers=1", "model.width=16",
+                        "model.max_epochs=3", "model.batch=32", "rollout.starts=40", "rollout.schedule=[0, 2, 1, 3]",
+                        "actor.horizon=2", "actor.terminal_samples=2", "actor.width=16", "critic.width=16",
+                        "critic.steve_horizon=1", "replay.capacity=5000", "rollout.buffer=5000"})
+    c.set(s);
+  c.set("algo=" + algo);
+  return c;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("maac_trainer_" + std::to_string(::getpid())) / name;
+  fs::remove_all(d);
+  return d;
+}
+
+// progress.csv without the columns that measure this machine's clock.
+std::vector<std::string> deterministic_rows(const fs::path& dir) {
+  std::ifstream in(dir / "progress.csv");
+  std::vector<std::string> rows;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::stringstream s(line);
+    std::string cell, kept;
+    for (int col = 0; std::getline(s, cell, ','); ++col)
+      if (col != 1 && col != 12) kept += cell + ",";  // wall_time, updates_per_sec
+    rows.push_back(kept);
+  }
+  return rows;
+}
+
+TrainResult train(const Config& c, const fs::path& dir, bool resume = false) {
+  Trainer t(c, dir.string(), resume, /*quiet=*/true);
+  return t.run();
+}
+
+}  // namespace
+
+TEST_CASE("the same seed gives the same run") {
+  Config c = tiny_config();
+  fs::path a = fresh_dir("same_a"), b = fresh_dir("same_b");
+  train(c, a);
+  train(c, b);
+  std::vector<std::string> ra = deterministic_rows(a);
+  REQUIRE(ra.size() == 7);  // header + 6 evaluations
+  REQUIRE(ra == deterministic_rows(b));
+  // Every network, optimiser state and buffer is identical too.
+  Safetensors ca = Safetensors::load(Trainer::checkpoint_path(a.string()));
+  Safetensors cb = Safetensors::load(Trainer::checkpoint_path(b.string()));
+  REQUIRE(ca.tensors().size() == cb.tensors().size());
+  for (const auto& [name, t] : ca.tensors())
+    if (name != "trainer.values") REQUIRE(t.bytes == cb.tensor(name).bytes);  // it holds the wall time
+  // A different seed gives a different run.
+  c.set("seed=1");
+  fs::path d = fresh_dir("same_d");
+  train(c, d);
+  REQUIRE(deterministic_rows(d) != ra);
+}
+
+TEST_CASE("a resumed run continues exactly as an uninterrupted one") {
+  for (std::string algo : {"maac", "sac", "mbpo"}) {
+    INFO("algo " << algo);
+    Config full = tiny_config(algo);
+    fs::path whole = fresh_dir("whole_" + algo), parts = fresh_dir("parts_" + algo);
+    train(full, whole);
+    // Stop mid-collection of an iteration, then again just after a model fit, then finish.
+    for (int64_t stop : {350, 420}) {
+      Config part = tiny_config(algo);
+      part.set("run.total_steps=" + std::to_string(stop));
+      train(part, parts, /*resume=*/stop != 350);
+    }
+    TrainResult r = train(full, parts, /*resume=*/true);
+    REQUIRE(r.env_steps == 600);
+    REQUIRE(deterministic_rows(parts) == deterministic_rows(whole));
+    Safetensors a = Safetensors::load(Trainer::checkpoint_path(whole.string()));
+    Safetensors b = Safetensors::load(Trainer::checkpoint_path(parts.string()));
+    for (const auto& [name, t] : a.tensors())
+      if (name != "trainer.values") REQUIRE(t.bytes == b.tensor(name).bytes);
+  }
+}
+
+TEST_CASE("save then load gives identical actions and values") {
+  Config c = tiny_config();
+  fs::path dir = fresh_dir("saveload");
+  Trainer t(c, dir.string(), false, true);
+  t.run();
+  LoadedAgent loaded = load_agent(Trainer::checkpoint_path(dir.string()));
+  Rng data(3);
+  std::vector<float> obs = data.normal_vector<float>(8 * 4), a1(8), a2(8);
+  t.agent().act(obs.data(), 8, true, data, a1.data());
+  loaded.agent->act(obs.data(), 8, true, data, a2.data());
+  REQUIRE(a1 == a2);
+  Rng r1(9), r2(9);
+  t.agent().act(obs.data(), 8, false, r1, a1.data());
+  loaded.agent->act(obs.data(), 8, false, r2, a2.data());
+  REQUIRE(a1 == a2);
+  REQUIRE(loaded.agent->alpha() == t.agent().alpha());
+  REQUIRE(evaluate_policy(t.agent(), "InvertedPendulum", 40, 2, 5) ==
+          evaluate_policy(*loaded.agent, "InvertedPendulum", 40, 2, 5));
+}
+
+TEST_CASE("existing, mismatched and corrupt checkpoints are rejected without overwriting") {
+  Config c = tiny_config("sac");
+  c.set("run.total_steps=300");
+  fs::path dir = fresh_dir("reject");
+  train(c, dir);
+  std::string ckpt = Trainer::checkpoint_path(dir.string());
+  auto bytes = [](const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  std::string before = bytes(ckpt);
+  REQUIRE_THROWS_WITH(Trainer(c, dir.string(), false, true), Contains("already holds a run") && Contains("--resume"));
+  Config other = c;
+  other.set("critic.lr=0.001");
+  REQUIRE_THROWS_WITH(Trainer(other, dir.string(), true, true), Contains("differs from the checkpoint"));
+  REQUIRE_THROWS_WITH(Trainer(c, fresh_dir("none").string(), true, true), Contains("no checkpoint"));
+  REQUIRE(bytes(ckpt) == before);
+  // A truncated checkpoint: rejected with the file named; the file itself is left alone.
+  std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << before.substr(0, before.size() / 2);
+  REQUIRE_THROWS_WITH(Trainer(c, dir.string(), true, true), Contains("corrupt") && Contains("checkpoint.safetensors"));
+  REQUIRE(bytes(ckpt).size() == before.size() / 2);
+}
+
+TEST_CASE("config errors name the key") {
+  Config c(trainer_schema());
+  REQUIRE_THROWS_WITH(c.set("actor.horizn=3"), Contains("'actor.horizn'") && Contains("actor.horizon"));
+  REQUIRE_THROWS_WITH(c.set("actor.horizon=-1"), Contains("'actor.horizon' = -1"));
+  REQUIRE_THROWS_WITH(c.set("train.real_share=1.5"), Contains("'train.real_share' = 1.5"));
+  REQUIRE_THROWS_WITH(c.set("algo=ppo"), Contains("'algo'"));
+  REQUIRE_THROWS_WITH(c.set("model.width=wide"), Contains("'model.width'") && Contains("integer"));
+  c.set("model.elites=9");
+  REQUIRE_THROWS_WITH(agent_options(c), Contains("'model.elites' = 9"));
+  Config ok(trainer_schema());
+  ok.set("env.name=NoSuchEnv");
+  REQUIRE_THROWS_WITH(Trainer(ok, fresh_dir("badenv").string(), false, true), Contains("NoSuchEnv"));
+}
+
+TEST_CASE("ablations rewrite the keys they stand for") {
+  for (auto [ablation, key, check] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"h0", "actor.horizon", "0"}, {"no_steve", "critic.target", "td"}, {"single_sample", "actor.terminal_samples", "1"},
+           {"real_only", "train.real_share", "1"}, {"no_entropy", "alpha.entropy", "false"}}) {
+    Config c(trainer_schema());
+    c.set("ablation=" + ablation);
+    std::string changed = apply_ablation(c);
+    INFO(ablation);
+    REQUIRE(changed.find(key) != std::string::npos);
+    REQUIRE(c.to_toml().find(key.substr(key.find('.') + 1) + " = " + (check == "td" ? "\"td\"" : check)) != std::string::npos);
+  }
+}
+
+TEST_CASE("a non-finite batch skips the update and changes nothing") {
+  Config c = tiny_config("sac");
+  fs::path dir = fresh_dir("nonfinite");
+  Trainer t(c, dir.string(), false, true);
+  Agent& agent = t.agent();
+  TransitionBatch b;
+  b.resize(4, 4, 1);
+  std::fill(b.reward.begin(), b.reward.end(), NAN);
+  Safetensors before, after;
+  agent.save(before);
+  Rng rng(1);
+  UpdateStats s = agent.update(b, rng);
+  REQUIRE(s.skipped);
+  agent.save(after);
+  for (const auto& [name, tensor] : before.tensors())
+    if (name.rfind("critic.", 0) == 0 || name.rfind("critic_adam", 0) == 0) REQUIRE(tensor.bytes == after.tensor(name).bytes);
+}
