@@ -253,7 +253,8 @@ TrainResult Trainer::run() {
   State& st = *state_;
   TerminalProgress progress(options_.total_steps);
   std::atomic<bool>& stop = stop_requested();
-  while (st.env_steps < options_.total_steps && !stop.load()) {
+  auto reached = [&] { return st.last_eval >= options_.stop_at_return; };
+  while (st.env_steps < options_.total_steps && !stop.load() && !reached()) {
     switch (st.phase) {
       case State::random:
         if (st.env_steps < options_.initial_random_steps) random_step();
@@ -282,6 +283,7 @@ TrainResult Trainer::run() {
   TrainResult result;
   result.env_steps = st.env_steps;
   result.interrupted = stop.load();
+  result.reached_target = reached();
   result.last_eval_return = st.last_eval;
   result.skipped_updates = st.skipped;
   return result;

@@ -24,6 +24,7 @@ void install_stop_signals();
 struct TrainResult {
   int64_t env_steps = 0;
   bool interrupted = false;
+  bool reached_target = false;  // stopped early: an evaluation reached run.stop_at_return
   double last_eval_return = NAN;
   int64_t skipped_updates = 0;
 };

@@ -29,6 +29,7 @@ ConfigSchema make_schema() {
       .integer("run.eval_every", 5000, 1, 1ll << 40, "env steps between evaluations (deterministic policy)")
       .integer("run.eval_episodes", 5, 1, 1000, "episodes per evaluation, on separate env instances")
       .integer("run.checkpoint_every", 10000, 0, 1ll << 40, "env steps between checkpoints (0: only at the end)")
+      .real("run.stop_at_return", 1e30, -1e30, 1e30, "stop at the first evaluation whose mean return reaches this")
       .integer("run.max_nonfinite_updates", 100, 1, 1ll << 30, "consecutive skipped updates that stop the run")
       .integer("run.threads", 0, 0, 1024, "CPU threads (0: all cores)")
       .integer("train.updates_per_iteration", 8000, 0, 1ll << 30, "actor+critic updates per iteration (authors: 8000)")
@@ -162,6 +163,7 @@ TrainerOptions trainer_options(const Config& c) {
   t.eval_episodes = c.integer("run.eval_episodes");
   t.checkpoint_every = c.integer("run.checkpoint_every");
   t.max_nonfinite_updates = c.integer("run.max_nonfinite_updates");
+  t.stop_at_return = c.real("run.stop_at_return");
   t.threads = static_cast<int>(c.integer("run.threads"));
   t.updates_per_iteration = c.integer("train.updates_per_iteration");
   t.update_blocks = c.integer("train.update_blocks");

@@ -19,6 +19,7 @@ struct TrainerOptions {
   int64_t eval_episodes = 5;
   int64_t checkpoint_every = 10000;  // 0: only at the end
   int64_t max_nonfinite_updates = 100;
+  double stop_at_return = 1e30;      // stop once an evaluation reaches it
   int threads = 0;                   // 0: all cores
   int64_t updates_per_iteration = 8000;
   int64_t update_blocks = 4;         // model data refreshed this many times per iteration
