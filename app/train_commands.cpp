@@ -2,6 +2,7 @@
 #include <fmt/core.h>
 
 #include <cmath>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,9 +30,14 @@ void run_train(const TrainArgs& a) {
   if (a.steps >= 0) config.set("run.total_steps=" + std::to_string(a.steps));
   for (const std::string& s : a.sets) config.set(s);
   std::string changed = rl::apply_ablation(config);
-  std::string out = a.out.empty() ? fmt::format("runs/{}-{}-s{}", config.text("env.name"), config.text("algo"),
-                                                config.integer("seed"))
-                                  : a.out;
+  // The default directory is new for every run, so repeating a command never collides.
+  std::string out = a.out;
+  if (out.empty()) {
+    std::time_t now = std::time(nullptr);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
+    out = fmt::format("runs/{}-{}-s{}-{}", config.text("env.name"), config.text("algo"), config.integer("seed"), stamp);
+  }
   fmt::print("maac train: {} on {}{}, seed {}, {} env steps -> {}\n", config.text("algo"), config.text("env.name"),
              changed.empty() ? "" : " (ablation " + config.text("ablation") + ": " + changed + ")",
              config.integer("seed"), config.integer("run.total_steps"), out);
@@ -67,7 +73,7 @@ void add_train_commands(CLI::App& app) {
   train->add_option("--set", args->sets, "Override a config key: --set actor.horizon=3 (repeatable)");
   train->add_option("--seed", args->seed, "Seed (overrides the config)");
   train->add_option("--steps", args->steps, "Total env steps (overrides run.total_steps)");
-  train->add_option("--out", args->out, "Run directory (default runs/<env>-<algo>-s<seed>)");
+  train->add_option("--out", args->out, "Run directory (default runs/<env>-<algo>-s<seed>-<date>-<time>)");
   train->add_flag("--resume", args->resume, "Continue the run in --out from its checkpoint");
   train->add_flag("--quiet", args->quiet, "No live progress line");
   train->callback([args] { run_train(*args); });

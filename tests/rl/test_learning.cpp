@@ -1,5 +1,5 @@
 // The learning test: MAAC on InvertedPendulum reaches an evaluation return of 900
-// within 10k env steps, through the same code path as every run (configs/ci_inverted_pendulum.toml).
+// within 10k env steps, through the same code path as every run (configs/inverted_pendulum_small.toml).
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -10,7 +10,7 @@ using namespace maac::rl;
 
 TEST_CASE("MAAC solves InvertedPendulum within 10k env steps") {
   Config c(trainer_schema());
-  c.merge_toml_file(std::string(MAAC_SOURCE_DIR) + "/configs/ci_inverted_pendulum.toml");
+  c.merge_toml_file(std::string(MAAC_SOURCE_DIR) + "/configs/inverted_pendulum_small.toml");
   REQUIRE(c.integer("run.total_steps") == 10000);
   std::filesystem::path dir = std::filesystem::temp_directory_path() / ("maac_learning_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
