@@ -6,8 +6,8 @@
 #include <fmt/core.h>
 
 #include <cmath>
-#include <map>
 
+#include "bench/ratio_reporter.hpp"
 #include "autodiff/modules/ensemble_mlp.hpp"
 #include "kernels/cpu/gemm.hpp"
 
@@ -130,7 +130,7 @@ void BM_GemmReplay(benchmark::State& st) {
 void modes(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2})
     for (int mode : {0, 1}) b->Args({mode, threads});
-  b->ArgNames({"routed", "threads"})->Unit(benchmark::kMillisecond)->MinTime(1.0);
+  b->ArgNames({"routed", "threads"})->Unit(benchmark::kMillisecond)->MinTime(0.5);
 }
 BENCHMARK(BM_EnsembleMLP)->Apply(modes);
 BENCHMARK(BM_GemmReplay)->Apply(modes);
@@ -153,34 +153,9 @@ void check_routed_matches_all() {
 }
 
 // Prints engine time / replay time for each (mode, threads) after the runs.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
-    ConsoleReporter::ReportRuns(runs);
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    fmt::print("\n{:<10} {:>8} {:>12} {:>12} {:>8}\n", "mode", "threads", "engine ms", "replay ms", "ratio");
-    for (int threads : {1, 2})
-      for (int mode : {0, 1}) {
-        std::string args = fmt::format("/routed:{}/threads:{}/min_time:1.000", mode, threads);
-        double e = times_["BM_EnsembleMLP" + args], g = times_["BM_GemmReplay" + args];
-        fmt::print("{:<10} {:>8} {:>12.3f} {:>12.3f} {:>8.2f}\n", mode ? "routed" : "all", threads, e, g, e / g);
-      }
-  }
-
- private:
-  std::map<std::string, double> times_;
-};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  check_routed_matches_all();
-  RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  return 0;
+  return maac::bench::run_ratio_benchmarks(argc, argv, "BM_EnsembleMLP", "BM_GemmReplay", check_routed_matches_all);
 }

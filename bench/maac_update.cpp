@@ -7,8 +7,8 @@
 #include <fmt/core.h>
 
 #include <cmath>
-#include <map>
 
+#include "bench/ratio_reporter.hpp"
 #include "autodiff/optim/adam.hpp"
 #include "kernels/cpu/gemm.hpp"
 #include "rl/maac_objective.hpp"
@@ -146,7 +146,7 @@ void BM_GemmReplay(benchmark::State& st) {
 void modes(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2})
     for (int mode : {0, 1}) b->Args({mode, threads});
-  b->ArgNames({"routed", "threads"})->Unit(benchmark::kMillisecond)->MinTime(1.0);
+  b->ArgNames({"routed", "threads"})->Unit(benchmark::kMillisecond)->MinTime(0.5);
 }
 BENCHMARK(BM_MaacUpdate)->Apply(modes);
 BENCHMARK(BM_GemmReplay)->Apply(modes);
@@ -176,36 +176,9 @@ void check_modes_agree() {
              all, worst, scale);
 }
 
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) times_[r.benchmark_name()] = r.GetAdjustedRealTime();
-    ConsoleReporter::ReportRuns(runs);
-  }
-  void Finalize() override {
-    ConsoleReporter::Finalize();
-    fmt::print("\n{:<10} {:>8} {:>12} {:>12} {:>8}\n", "mode", "threads", "engine ms", "replay ms", "ratio");
-    for (int threads : {1, 2})
-      for (int mode : {0, 1}) {
-        std::string args = fmt::format("/routed:{}/threads:{}/min_time:1.000", mode, threads);
-        auto e_it = times_.find("BM_MaacUpdate" + args), g_it = times_.find("BM_GemmReplay" + args);
-        if (e_it == times_.end() || g_it == times_.end()) continue;  // filtered out
-        double e = e_it->second, g = g_it->second;
-        fmt::print("{:<10} {:>8} {:>12.3f} {:>12.3f} {:>8.2f}\n", mode ? "routed" : "all", threads, e, g, e / g);
-      }
-  }
-
- private:
-  std::map<std::string, double> times_;
-};
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  check_modes_agree();
-  RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  benchmark::Shutdown();
-  return 0;
+  return maac::bench::run_ratio_benchmarks(argc, argv, "BM_MaacUpdate", "BM_GemmReplay", check_modes_agree);
 }

@@ -1,0 +1,71 @@
+// Shared by the engine-vs-replay benchmarks: runs every case as interleaved repetitions
+// (the 2-vCPU machines here are noisy), then prints the median engine / replay ratio for
+// each (mode, threads) pair.
+#pragma once
+#include <benchmark/benchmark.h>
+#include <fmt/core.h>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace maac::bench {
+
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  RatioReporter(std::string engine, std::string replay) : engine_(std::move(engine)), replay_(std::move(replay)) {}
+  void ReportRuns(const std::vector<Run>& runs) override {
+    // Medians when repetitions ran, single runs otherwise; keyed by name without suffix.
+    for (const Run& r : runs) {
+      bool median = r.run_type == Run::RT_Aggregate && r.aggregate_name == "median";
+      if (median || (r.run_type == Run::RT_Iteration && !times_.count(r.run_name.str())))
+        times_[r.run_name.str()] = r.GetAdjustedRealTime();
+    }
+    ConsoleReporter::ReportRuns(runs);
+  }
+  void Finalize() override {
+    ConsoleReporter::Finalize();
+    fmt::print("\n{:<10} {:>8} {:>12} {:>12} {:>8}   (medians)\n", "mode", "threads", "engine ms", "replay ms", "ratio");
+    for (int threads : {1, 2})
+      for (int mode : {0, 1}) {
+        std::string args = fmt::format("/routed:{}/threads:{}", mode, threads);
+        auto e = find(engine_ + args), g = find(replay_ + args);
+        if (e < 0 || g < 0) continue;  // filtered out
+        fmt::print("{:<10} {:>8} {:>12.3f} {:>12.3f} {:>8.2f}\n", mode ? "routed" : "all", threads, e, g, e / g);
+      }
+  }
+
+ private:
+  double find(const std::string& prefix) const {
+    for (const auto& [name, t] : times_)
+      if (name.rfind(prefix, 0) == 0) return t;
+    return -1;
+  }
+  std::string engine_, replay_;
+  std::map<std::string, double> times_;
+};
+
+// main() of such a benchmark: correctness check first, then the runs, then the table.
+inline int run_ratio_benchmarks(int argc, char** argv, const std::string& engine, const std::string& replay,
+                                const std::function<void()>& check) {
+  std::vector<char*> args(argv, argv + argc);
+  std::string reps = "--benchmark_repetitions=5", inter = "--benchmark_enable_random_interleaving=true",
+              agg = "--benchmark_report_aggregates_only=true";
+  bool user_reps = false;
+  for (int i = 1; i < argc; ++i) user_reps = user_reps || std::string(argv[i]).rfind("--benchmark_repetitions", 0) == 0;
+  if (!user_reps) {
+    args.push_back(reps.data());
+    args.push_back(inter.data());
+    args.push_back(agg.data());
+  }
+  int n = static_cast<int>(args.size());
+  benchmark::Initialize(&n, args.data());
+  check();
+  RatioReporter reporter(engine, replay);
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::Shutdown();
+  return 0;
+}
+
+}  // namespace maac::bench
