@@ -1,7 +1,10 @@
 // The trainer: determinism, exact resume, checkpoints and their rejection, bad configs.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <sstream>
 
@@ -189,4 +192,34 @@ TEST_CASE("a non-finite batch skips the update and changes nothing") {
   agent.save(after);
   for (const auto& [name, tensor] : before.tensors())
     if (name.rfind("critic.", 0) == 0 || name.rfind("critic_adam", 0) == 0) REQUIRE(tensor.bytes == after.tensor(name).bytes);
+}
+
+TEST_CASE("SIGINT stops the run with a checkpoint, and resuming loses nothing") {
+  Config c = tiny_config();
+  fs::path whole = fresh_dir("sig_whole"), parts = fresh_dir("sig_parts");
+  train(c, whole);
+  // A real SIGINT through the installed handler sets the flag the loop checks.
+  install_stop_signals();
+  stop_requested() = false;
+  std::raise(SIGINT);
+  REQUIRE(stop_requested().load());
+  TrainResult first = train(c, parts);  // stops before its first unit of work
+  REQUIRE(first.interrupted);
+  REQUIRE(fs::exists(Trainer::checkpoint_path(parts.string())));
+  // Interrupt again from another thread, wherever the run happens to be.
+  stop_requested() = false;
+  std::thread stopper([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    stop_requested() = true;
+  });
+  TrainResult second = train(c, parts, /*resume=*/true);
+  stopper.join();
+  stop_requested() = false;
+  INFO("the threaded stop came at " << second.env_steps << " env steps");
+  TrainResult rest = second.interrupted ? train(c, parts, /*resume=*/true) : second;
+  REQUIRE_FALSE(rest.interrupted);
+  REQUIRE(rest.env_steps == 600);
+  REQUIRE(deterministic_rows(parts) == deterministic_rows(whole));
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
 }
