@@ -7,7 +7,7 @@
 
 #include <cmath>
 
-#include "bench/ratio_reporter.hpp"
+#include "bench/engine_vs_replay.hpp"
 #include "autodiff/modules/ensemble_mlp.hpp"
 #include "kernels/cpu/gemm.hpp"
 
@@ -99,11 +99,6 @@ struct Replay {
   }
 };
 
-void set_counters(benchmark::State& st, double flops) {
-  st.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  st.counters["GFLOP"] = flops * 1e-9;
-}
-
 void BM_EnsembleMLP(benchmark::State& st) {
   bool routed = st.range(0) == 1;
   cpu::set_threads(static_cast<int>(st.range(1)));
@@ -112,7 +107,7 @@ void BM_EnsembleMLP(benchmark::State& st) {
     f.step(routed);
     benchmark::ClobberMemory();
   }
-  set_counters(st, Replay(routed).flops());
+  maac::bench::set_gflop_counters(st, Replay(routed).flops());
 }
 
 void BM_GemmReplay(benchmark::State& st) {
@@ -123,17 +118,11 @@ void BM_GemmReplay(benchmark::State& st) {
     replay.run();
     benchmark::ClobberMemory();
   }
-  set_counters(st, replay.flops());
+  maac::bench::set_gflop_counters(st, replay.flops());
 }
 
-// Args: {mode (0 all members, 1 routed), threads}
-void modes(benchmark::internal::Benchmark* b) {
-  for (int threads : {1, 2})
-    for (int mode : {0, 1}) b->Args({mode, threads});
-  b->ArgNames({"routed", "threads"})->Unit(benchmark::kMillisecond)->MinTime(0.5);
-}
-BENCHMARK(BM_EnsembleMLP)->Apply(modes);
-BENCHMARK(BM_GemmReplay)->Apply(modes);
+BENCHMARK(BM_EnsembleMLP)->Apply(maac::bench::modes_and_threads);
+BENCHMARK(BM_GemmReplay)->Apply(maac::bench::modes_and_threads);
 
 // Before timing: routed must equal all-members-then-select on these shapes.
 void check_routed_matches_all() {

@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-#include "bench/ratio_reporter.hpp"
+#include "bench/engine_vs_replay.hpp"
 #include "autodiff/optim/adam.hpp"
 #include "kernels/cpu/gemm.hpp"
 #include "rl/maac_objective.hpp"
@@ -115,11 +115,6 @@ struct Replay {
   }
 };
 
-void set_counters(benchmark::State& st, double flops) {
-  st.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  st.counters["GFLOP"] = flops * 1e-9;
-}
-
 void BM_MaacUpdate(benchmark::State& st) {
   bool routed = st.range(0) == 1;
   cpu::set_threads(static_cast<int>(st.range(1)));
@@ -128,7 +123,7 @@ void BM_MaacUpdate(benchmark::State& st) {
     f.update(routed);
     benchmark::ClobberMemory();
   }
-  set_counters(st, Replay(routed).flops);
+  maac::bench::set_gflop_counters(st, Replay(routed).flops);
 }
 
 void BM_GemmReplay(benchmark::State& st) {
@@ -139,17 +134,11 @@ void BM_GemmReplay(benchmark::State& st) {
     replay.run();
     benchmark::ClobberMemory();
   }
-  set_counters(st, replay.flops);
+  maac::bench::set_gflop_counters(st, replay.flops);
 }
 
-// Args: {mode (0 all members then select, 1 routed), threads}
-void modes(benchmark::internal::Benchmark* b) {
-  for (int threads : {1, 2})
-    for (int mode : {0, 1}) b->Args({mode, threads});
-  b->ArgNames({"routed", "threads"})->Unit(benchmark::kMillisecond)->MinTime(0.5);
-}
-BENCHMARK(BM_MaacUpdate)->Apply(modes);
-BENCHMARK(BM_GemmReplay)->Apply(modes);
+BENCHMARK(BM_MaacUpdate)->Apply(maac::bench::modes_and_threads);
+BENCHMARK(BM_GemmReplay)->Apply(maac::bench::modes_and_threads);
 
 // Before timing: both modes give the same loss and policy gradient, and they are finite.
 void check_modes_agree() {

@@ -1,6 +1,6 @@
-// Shared by the engine-vs-replay benchmarks: runs every case as interleaved repetitions
-// (the 2-vCPU machines here are noisy), then prints the median engine / replay ratio for
-// each (mode, threads) pair.
+// Shared by the engine-vs-replay benchmarks: the (mode, threads) cases, GFLOP counters,
+// and a main that runs every case as interleaved repetitions (the 2-vCPU machines here
+// are noisy), then prints the median engine / replay ratio for each case.
 #pragma once
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
@@ -11,6 +11,18 @@
 #include <vector>
 
 namespace maac::bench {
+
+// Args {mode (0 all members, 1 routed), threads}, for BENCHMARK(...)->Apply(modes_and_threads).
+inline void modes_and_threads(benchmark::internal::Benchmark* b) {
+  for (int threads : {1, 2})
+    for (int mode : {0, 1}) b->Args({mode, threads});
+  b->ArgNames({"routed", "threads"})->Unit(benchmark::kMillisecond)->MinTime(0.5);
+}
+
+inline void set_gflop_counters(benchmark::State& st, double flops) {
+  st.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["GFLOP"] = flops * 1e-9;
+}
 
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
