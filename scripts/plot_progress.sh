@@ -24,7 +24,7 @@ joined=$(IFS=,; echo "${plots[*]}")
 gnuplot <<GP
 set datafile separator ','
 set datafile missing 'nan'
-set terminal pngcairo size 900,560 enhanced font 'sans,11'
+set terminal pngcairo size 900,560 noenhanced font 'sans,11'
 set output '$out'
 set title '$title'
 set xlabel 'environment steps'
