@@ -24,7 +24,13 @@ ProgressLog::ProgressLog(const std::string& path, const std::vector<std::string>
         throw std::runtime_error("progress log '" + path + "' has columns '" + line + "', expected '" + header + "'");
       while (std::getline(in, line)) {
         if (line.empty()) continue;
-        if (std::stoll(line.substr(0, line.find(','))) <= keep_through_step) kept.push_back(line);
+        int64_t step = 0;
+        try {
+          step = std::stoll(line.substr(0, line.find(',')));
+        } catch (const std::exception&) {
+          throw std::runtime_error("progress log '" + path + "' has a malformed row '" + line + "'");
+        }
+        if (step <= keep_through_step) kept.push_back(line);
       }
     }
   }

@@ -121,14 +121,18 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
 
 Trainer::~Trainer() = default;
 
+void Trainer::start_episode_if_needed() {
+  State& st = *state_;
+  if (env_->episode_running()) return;
+  st.current_episode_seed = episode_seed(options_.seed, st.episodes);
+  st.obs = env_->reset(st.current_episode_seed);
+  st.episode_actions.clear();
+  st.episode_return = 0;
+}
+
 void Trainer::env_step(const std::vector<float>& action) {
   State& st = *state_;
-  if (!env_->episode_running()) {
-    st.current_episode_seed = episode_seed(options_.seed, st.episodes);
-    st.obs = env_->reset(st.current_episode_seed);
-    st.episode_actions.clear();
-    st.episode_return = 0;
-  }
+  start_episode_if_needed();
   std::vector<float> obs(st.obs.begin(), st.obs.end());
   envs::StepResult r = env_->step(to_env_action(env_->spec(), action.data()));
   std::vector<float> next(r.observation.begin(), r.observation.end());
@@ -159,13 +163,8 @@ void Trainer::random_step() {
 }
 
 void Trainer::policy_step() {
-  // The action is drawn at the current observation (which needs an episode running).
-  if (!env_->episode_running()) {
-    state_->current_episode_seed = episode_seed(options_.seed, state_->episodes);
-    state_->obs = env_->reset(state_->current_episode_seed);
-    state_->episode_actions.clear();
-    state_->episode_return = 0;
-  }
+  // The action is drawn at the current observation, so the episode must have begun.
+  start_episode_if_needed();
   std::vector<float> obs(state_->obs.begin(), state_->obs.end()), a(static_cast<size_t>(env_->act_dim()));
   agent_->act(obs.data(), 1, false, state_->collect_rng, a.data());
   env_step(a);

@@ -44,6 +44,7 @@ class Trainer {
 
  private:
   struct State;
+  void start_episode_if_needed();
   void random_step();
   void policy_step();
   void env_step(const std::vector<float>& action);
