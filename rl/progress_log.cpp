@@ -58,7 +58,7 @@ void ProgressLog::write(const std::vector<double>& values) {
 
 TerminalProgress::TerminalProgress(int64_t total_steps) : total_(total_steps), tty_(::isatty(STDOUT_FILENO) != 0) {}
 
-void TerminalProgress::update(int64_t steps, double elapsed, double last_eval, bool force) {
+void TerminalProgress::update(int64_t steps, int64_t updates, double elapsed, double last_eval, bool force) {
   // A terminal gets a live line a few times a second; a log file a line every 30 s.
   double period = tty_ ? 0.25 : 30.0;
   if (!force && elapsed - last_print_ < period) return;
@@ -66,9 +66,10 @@ void TerminalProgress::update(int64_t steps, double elapsed, double last_eval, b
   double rate = elapsed > 0 ? steps / elapsed : 0.0;
   double eta = rate > 0 ? (total_ - steps) / rate : 0.0;
   std::string eval = std::isfinite(last_eval) ? fmt::format("{:.1f}", last_eval) : "-";
-  std::string line = fmt::format("steps {}/{} | {:.1f} steps/s | ETA {}m{:02d}s | last eval {}", steps, total_, rate,
-                                 static_cast<int64_t>(eta) / 60, static_cast<int>(eta) % 60, eval);
-  if (tty_) fmt::print("\r{:<80}", line);
+  // The ETA extrapolates the average rate so far: rough while an iteration's updates run.
+  std::string line = fmt::format("steps {}/{} | updates {} | {:.1f} steps/s | ETA {}m{:02d}s | last eval {}", steps,
+                                 total_, updates, rate, static_cast<int64_t>(eta) / 60, static_cast<int>(eta) % 60, eval);
+  if (tty_) fmt::print("\r{:<96}", line);
   else fmt::print("{}\n", line);
   std::fflush(stdout);
 }

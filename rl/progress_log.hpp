@@ -28,7 +28,7 @@ class ProgressLog {
 class TerminalProgress {
  public:
   explicit TerminalProgress(int64_t total_steps);
-  void update(int64_t steps, double elapsed_seconds, double last_eval_return, bool force = false);
+  void update(int64_t steps, int64_t updates, double elapsed_seconds, double last_eval_return, bool force = false);
   void finish();
 
  private:

@@ -272,10 +272,10 @@ TrainResult Trainer::run() {
         else { ++st.iteration; st.phase = State::collect; st.iter_steps = 0; }
         break;
     }
-    if (!quiet_) progress.update(st.env_steps, st.elapsed(), st.last_eval);
+    if (!quiet_) progress.update(st.env_steps, st.updates, st.elapsed(), st.last_eval);
   }
   if (!quiet_) {
-    progress.update(st.env_steps, st.elapsed(), st.last_eval, true);
+    progress.update(st.env_steps, st.updates, st.elapsed(), st.last_eval, true);
     progress.finish();
   }
   save_checkpoint();
