@@ -52,7 +52,7 @@ void run_train(const TrainArgs& a) {
 void run_eval(const std::string& checkpoint, int episodes, uint64_t seed) {
   rl::LoadedAgent loaded = rl::load_agent(checkpoint);
   rl::TrainerOptions t = rl::trainer_options(*loaded.config);
-  std::vector<double> returns = rl::evaluate_policy(*loaded.agent, t.env, t.max_episode_steps, episodes, seed);
+  std::vector<double> returns = rl::evaluate_policy(*loaded.agent, t.env, t.env_options(), episodes, seed);
   double mean = 0, var = 0;
   for (double r : returns) mean += r;
   mean /= static_cast<double>(returns.size());

@@ -8,10 +8,8 @@
 
 namespace maac::rl {
 
-std::vector<double> evaluate_policy(Agent& agent, const std::string& env_name, int64_t max_episode_steps, int episodes,
-                                    uint64_t seed) {
-  envs::EnvOptions env_options;
-  env_options.max_episode_steps = static_cast<int>(max_episode_steps);
+std::vector<double> evaluate_policy(Agent& agent, const std::string& env_name, const envs::EnvOptions& env_options,
+                                    int episodes, uint64_t seed) {
   envs::VectorEnv vec(episodes, [&](int) { return envs::make_env(env_name, env_options); }, 1);
   const envs::EnvSpec& spec = vec.env(0).spec();
   const int64_t od = spec.obs_dim, ad = spec.act_dim;
@@ -48,9 +46,7 @@ LoadedAgent load_agent(const std::string& path) {
   if (text.empty()) throw std::runtime_error("'" + path + "' holds no maac run configuration");
   out.config->merge_toml(text, path);
   TrainerOptions t = trainer_options(*out.config);
-  envs::EnvOptions env_options;
-  env_options.max_episode_steps = static_cast<int>(t.max_episode_steps);
-  out.env = envs::make_env(t.env, env_options);
+  out.env = envs::make_env(t.env, t.env_options());
   out.agent = std::make_unique<Agent>(out.env->obs_dim(), out.env->act_dim(), agent_options(*out.config),
                                       std::make_unique<EnvRewardModel>(*out.env), t.seed);
   out.agent->load(ck);

@@ -13,7 +13,7 @@
 namespace maac::rl {
 
 // Returns of `episodes` episodes stepped together; seeds derive from `seed`.
-std::vector<double> evaluate_policy(Agent& agent, const std::string& env_name, int64_t max_episode_steps, int episodes,
+std::vector<double> evaluate_policy(Agent& agent, const std::string& env_name, const envs::EnvOptions& env_options, int episodes,
                                     uint64_t seed);
 
 struct LoadedAgent {

@@ -102,9 +102,7 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
   options_ = trainer_options(config_);
   cpu::set_threads(options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency()));
 
-  envs::EnvOptions env_options;
-  env_options.max_episode_steps = static_cast<int>(options_.max_episode_steps);
-  env_ = envs::make_env(options_.env, env_options);
+  env_ = envs::make_env(options_.env, options_.env_options());
   const int64_t obs = env_->obs_dim(), act = env_->act_dim();
   agent_ = std::make_unique<Agent>(obs, act, agent_options(config_), std::make_unique<EnvRewardModel>(*env_), options_.seed);
   real_ = std::make_unique<ReplayBuffer>(options_.real_buffer, obs, act);
@@ -230,7 +228,7 @@ void Trainer::update_block() {
 }
 
 double Trainer::evaluate() {
-  std::vector<double> r = evaluate_policy(*agent_, options_.env, options_.max_episode_steps,
+  std::vector<double> r = evaluate_policy(*agent_, options_.env, options_.env_options(),
                                           static_cast<int>(options_.eval_episodes), options_.seed);
   double sum = 0;
   for (double x : r) sum += x;

@@ -22,7 +22,7 @@ ConfigSchema make_schema() {
               "the paper's ablations, applied on top of the other keys")
       .integer("seed", 0, 0, 1ll << 62, "seeds networks, data and noise")
       .text("env.name", "InvertedPendulum", "environment (maac envs lists them)")
-      .integer("env.max_episode_steps", 1000, 1, 1000000, "time limit (truncation, not termination)")
+      .integer("env.max_episode_steps", 0, 0, 1000000, "time limit, truncation not termination (0: the env's own)")
       .integer("run.total_steps", 100000, 1, 1ll << 40, "real environment steps")
       .integer("run.initial_random_steps", 5000, 0, 1ll << 40, "uniformly random steps before iteration 0")
       .integer("run.steps_per_iteration", 1000, 1, 1ll << 30, "real steps collected per iteration")
@@ -177,6 +177,12 @@ TrainerOptions trainer_options(const Config& c) {
   if (sch[0] > sch[1] || sch[2] < 0 || sch[3] < 0)
     throw std::invalid_argument("config key 'rollout.schedule': expected from_iter <= to_iter and lengths >= 0");
   return t;
+}
+
+envs::EnvOptions TrainerOptions::env_options() const {
+  envs::EnvOptions o;
+  if (max_episode_steps > 0) o.max_episode_steps = static_cast<int>(max_episode_steps);
+  return o;
 }
 
 int64_t TrainerOptions::rollout_length(int64_t iteration) const {

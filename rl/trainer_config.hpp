@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "envs/env.hpp"
 #include "rl/agent.hpp"
 #include "rl/config.hpp"
 
@@ -10,7 +11,7 @@ namespace maac::rl {
 
 struct TrainerOptions {
   std::string env = "InvertedPendulum";
-  int64_t max_episode_steps = 1000;
+  int64_t max_episode_steps = 0;    // 0: the env's own time limit
   uint64_t seed = 0;
   int64_t total_steps = 100000;
   int64_t initial_random_steps = 5000;
@@ -29,6 +30,8 @@ struct TrainerOptions {
   std::vector<double> rollout_schedule{20, 100, 1, 1};  // [from_iter, to_iter, from_len, to_len]
   int64_t model_buffer = 2000000;
   int64_t real_buffer = 1000000;
+  // How to make this run's environments (training and evaluation alike).
+  envs::EnvOptions env_options() const;
   // Rollout length at an iteration, by the schedule (linear in between, rounded down).
   int64_t rollout_length(int64_t iteration) const;
 };

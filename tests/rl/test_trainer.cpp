@@ -122,8 +122,10 @@ TEST_CASE("save then load gives identical actions and values") {
   loaded.agent->act(obs.data(), 8, false, r2, a2.data());
   REQUIRE(a1 == a2);
   REQUIRE(loaded.agent->alpha() == t.agent().alpha());
-  REQUIRE(evaluate_policy(t.agent(), "InvertedPendulum", 40, 2, 5) ==
-          evaluate_policy(*loaded.agent, "InvertedPendulum", 40, 2, 5));
+  envs::EnvOptions short_episodes;
+  short_episodes.max_episode_steps = 40;
+  REQUIRE(evaluate_policy(t.agent(), "InvertedPendulum", short_episodes, 2, 5) ==
+          evaluate_policy(*loaded.agent, "InvertedPendulum", short_episodes, 2, 5));
 }
 
 TEST_CASE("existing, mismatched and corrupt checkpoints are rejected without overwriting") {
@@ -222,4 +224,22 @@ TEST_CASE("SIGINT stops the run with a checkpoint, and resuming loses nothing") 
   REQUIRE(deterministic_rows(parts) == deterministic_rows(whole));
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+}
+
+TEST_CASE("episodes keep the environment's own time limit unless the config sets one") {
+  Config c(trainer_schema());
+  c.set("env.name=Pendulum");
+  REQUIRE_FALSE(trainer_options(c).env_options().max_episode_steps.has_value());
+  c.set("env.max_episode_steps=50");
+  REQUIRE(trainer_options(c).env_options().max_episode_steps == 50);
+  // Pendulum's own limit is 200 steps: a 450-step random phase holds two full episodes.
+  Config run = tiny_config("sac");
+  run.set("env.name=Pendulum");
+  run.set("env.max_episode_steps=0");
+  run.set("run.total_steps=450");
+  run.set("run.initial_random_steps=450");
+  fs::path dir = fresh_dir("own_limit");
+  train(run, dir);
+  Safetensors ck = Safetensors::load(Trainer::checkpoint_path(dir.string()));
+  REQUIRE(ck.get<int64_t>("trainer.counters")[7] == 2);  // episodes completed
 }
