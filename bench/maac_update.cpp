@@ -71,7 +71,7 @@ struct Replay {
     int64_t m, n, k;
   };
   std::vector<Gemm> gemms;
-  std::vector<float> a, b, c;
+  std::vector<std::vector<float>> a, b, c;  // operands of GEMM i
   double flops = 0;
 
   void layer(int64_t rows, int64_t in, int64_t out, bool dw, bool dx) {
@@ -97,21 +97,21 @@ struct Replay {
     }
     mlp(kK * kBatch, pol, true, kH > 0);
     for (int j = 0; j < 2; ++j) mlp(kK * kBatch, q, false, true);
-    size_t sa = 0, sb = 0, sc = 0;
+    // Every GEMM reads and writes its own buffers, as the engine's do: one shared
+    // buffer would keep the replay's operands hot in cache and flatter it.
     for (const Gemm& g : gemms) {
-      sa = std::max<size_t>(sa, g.m * g.k);
-      sb = std::max<size_t>(sb, g.k * g.n);
-      sc = std::max<size_t>(sc, g.m * g.n);
+      a.emplace_back(static_cast<size_t>(g.m * g.k), 0.01f);
+      b.emplace_back(static_cast<size_t>(g.k * g.n), 0.01f);
+      c.emplace_back(static_cast<size_t>(g.m * g.n), 0.0f);
       flops += 2.0 * g.m * g.n * g.k;
     }
-    a.assign(sa, 0.01f);
-    b.assign(sb, 0.01f);
-    c.assign(sc, 0.0f);
   }
   void run() {
-    for (const Gemm& g : gemms)
-      cpu::gemm<float>(g.ta, g.tb, g.m, g.n, g.k, 1.f, a.data(), g.ta == Trans::no ? g.k : g.m, b.data(),
-                       g.tb == Trans::no ? g.n : g.k, 0.f, c.data(), g.n);
+    for (size_t i = 0; i < gemms.size(); ++i) {
+      const Gemm& g = gemms[i];
+      cpu::gemm<float>(g.ta, g.tb, g.m, g.n, g.k, 1.f, a[i].data(), g.ta == Trans::no ? g.k : g.m, b[i].data(),
+                       g.tb == Trans::no ? g.n : g.k, 0.f, c[i].data(), g.n);
+    }
   }
 };
 
