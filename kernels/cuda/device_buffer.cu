@@ -37,6 +37,24 @@ void memset_device(void* dst, int byte, std::size_t bytes, Stream stream) {
 
 void synchronize_device() { MAAC_CUDA_CHECK(cudaDeviceSynchronize()); }
 
+void copy_async(void* dst, const void* src, std::size_t bytes, Stream stream) {
+  if (bytes == 0) return;
+  MAAC_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDefault, stream));
+}
+
+Stream create_stream() {
+  cudaStream_t s = nullptr;
+  MAAC_CUDA_CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
+  return s;
+}
+
+void destroy_stream(Stream stream) noexcept {
+  if (stream == nullptr) return;
+  if (cudaStreamDestroy(stream) != cudaSuccess) cudaGetLastError();
+}
+
+void synchronize_stream(Stream stream) { MAAC_CUDA_CHECK(cudaStreamSynchronize(stream)); }
+
 DeviceArena::DeviceArena(std::size_t capacity_bytes)
     : base_(static_cast<unsigned char*>(device_malloc(capacity_bytes))), capacity_(capacity_bytes) {}
 

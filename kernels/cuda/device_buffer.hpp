@@ -20,6 +20,16 @@ void copy_device_to_host(void* dst, const void* src, std::size_t bytes);
 void copy_device_to_device(void* dst, const void* src, std::size_t bytes, Stream stream = default_stream);
 void memset_device(void* dst, int byte, std::size_t bytes, Stream stream = default_stream);
 void synchronize_device();
+// Any-direction copy (unified addressing) enqueued on `stream`. A copy from pageable host
+// memory returns once the source has been staged (the caller may reuse it); a copy to
+// host memory is complete only after synchronize_stream(stream).
+void copy_async(void* dst, const void* src, std::size_t bytes, Stream stream);
+
+// Streams for work that may later be captured into a CUDA graph: created non-blocking
+// (no implicit ordering with the legacy default stream).
+Stream create_stream();
+void destroy_stream(Stream stream) noexcept;  // errors are swallowed: called from destructors
+void synchronize_stream(Stream stream);
 
 // n elements of T in device memory. Move-only; freed on destruction.
 template <class T> class DeviceBuffer {
