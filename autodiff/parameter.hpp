@@ -21,7 +21,13 @@ class Parameter {
   const Buffer<T>& value() const { return value_; }
   Buffer<T>& grad() { return grad_; }
   const Buffer<T>& grad() const { return grad_; }
-  void zero_grad() { grad_.fill(T(0)); }
+  void zero_grad(cuda::Stream stream = cuda::default_stream) { grad_.fill(T(0), stream); }
+  // Moves value and gradient to `device` (modules initialise on the cpu, then move).
+  void to(Device device) {
+    if (device == value_.device()) return;
+    value_ = value_.to(device);
+    grad_ = grad_.to(device);
+  }
 
  private:
   std::string name_;
@@ -33,8 +39,13 @@ class Parameter {
 template <class T>
 using ParameterList = std::vector<Parameter<T>*>;
 
-template <class T> void zero_grad(const ParameterList<T>& params) {
-  for (Parameter<T>* p : params) p->zero_grad();
+// Zeroes every gradient; on cuda pass the tape's stream to keep the order (see device.hpp).
+template <class T> void zero_grad(const ParameterList<T>& params, cuda::Stream stream = cuda::default_stream) {
+  for (Parameter<T>* p : params) p->zero_grad(stream);
+}
+// Moves every parameter to `device`. Optimisers keep state per device: create them after.
+template <class T> void to_device(const ParameterList<T>& params, Device device) {
+  for (Parameter<T>* p : params) p->to(device);
 }
 template <class T> int64_t parameter_count(const ParameterList<T>& params) {
   int64_t n = 0;

@@ -111,6 +111,23 @@ template <class T> std::vector<T> Safetensors::get(const std::string& name, int6
   return v;
 }
 
+template <class T>
+void Safetensors::put(const std::string& name, const std::vector<int64_t>& shape, const Buffer<T>& values) {
+  std::vector<int64_t> dims = shape;
+  if (dims.empty())
+    for (int d = 0; d < values.shape().rank(); ++d) dims.push_back(values.shape()[d]);
+  if (element_count(dims) != values.numel())
+    throw std::invalid_argument("Safetensors::put: tensor '" + name + "' stored with " +
+                                std::to_string(element_count(dims)) + " elements, buffer " + values.shape().str() +
+                                " has " + std::to_string(values.numel()));
+  if (values.device() == Device::cpu) put(name, dims, values.data());
+  else put(name, dims, values.to_host().data());
+}
+
+template <class T> void Safetensors::get_into(const std::string& name, Buffer<T>& out) const {
+  out.copy_from_host(get<T>(name, out.numel()));
+}
+
 std::string Safetensors::metadata_or(const std::string& key, const std::string& fallback) const {
   auto it = metadata_.find(key);
   return it == metadata_.end() ? fallback : it->second;
@@ -228,6 +245,10 @@ Safetensors Safetensors::load(const std::string& path) {
   template std::vector<T> Safetensors::get<T>(const std::string&, int64_t) const;
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)
+template void Safetensors::put<float>(const std::string&, const std::vector<int64_t>&, const Buffer<float>&);
+template void Safetensors::put<double>(const std::string&, const std::vector<int64_t>&, const Buffer<double>&);
+template void Safetensors::get_into<float>(const std::string&, Buffer<float>&) const;
+template void Safetensors::get_into<double>(const std::string&, Buffer<double>&) const;
 MAAC_INSTANTIATE(int64_t)
 MAAC_INSTANTIATE(uint8_t)
 #undef MAAC_INSTANTIATE

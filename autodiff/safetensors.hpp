@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "autodiff/tensor.hpp"
+
 namespace maac {
 
 enum class StoredType { f32, f64, i64, u8 };
@@ -24,11 +26,17 @@ class Safetensors {
   template <class T> void put(const std::string& name, const std::vector<T>& values) {
     put(name, {static_cast<int64_t>(values.size())}, values.data());
   }
+  // A buffer's values on any device (device buffers are copied to the host first),
+  // stored under `shape` (same element count; empty: the buffer's own shape).
+  template <class T> void put(const std::string& name, const std::vector<int64_t>& shape, const Buffer<T>& values);
   void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
 
   // A tensor's values; throws naming the file, tensor and expected type / element count.
   template <class T> std::vector<T> get(const std::string& name) const;
   template <class T> std::vector<T> get(const std::string& name, int64_t expected_count) const;
+  // Reads a tensor into an existing buffer of the same element count (uploads to a
+  // device buffer); throws naming the tensor otherwise.
+  template <class T> void get_into(const std::string& name, Buffer<T>& out) const;
   bool has(const std::string& name) const { return tensors_.count(name) > 0; }
   const StoredTensor& tensor(const std::string& name) const;
   const std::map<std::string, StoredTensor>& tensors() const { return tensors_; }

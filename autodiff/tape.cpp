@@ -5,16 +5,51 @@
 #include <stdexcept>
 #include <string>
 
+#include "kernels/cuda/pointwise.hpp"
+
 namespace maac {
 
 template <class T> T Var<T>::item() const {
   if (numel() != 1)
     throw std::invalid_argument("Var::item: shape " + shape().str() + ", expected one element");
-  if (device() != Device::cpu) throw std::invalid_argument("Var::item: value is on the GPU, expected cpu");
-  return value()[0];
+  if (device() == Device::cpu) return value()[0];
+  T v{};
+  device::copy(&v, Device::cpu, value(), device(), sizeof(T), tape->stream());
+  return v;
+}
+
+template <class T> std::vector<T> Var<T>::to_host() const {
+  std::vector<T> out(static_cast<size_t>(numel()));
+  device::copy(out.data(), Device::cpu, value(), device(), out.size() * sizeof(T), tape->stream());
+  return out;
+}
+
+template <class T> void Tape<T>::StreamDeleter::operator()(CUstream_st* s) const noexcept { device::destroy_stream(s); }
+
+template <class T>
+Tape<T>::Tape(Device device, size_t arena_bytes)
+    // A cuda tape keeps only member offsets in host memory: a small host arena suffices.
+    : device_(device), arena_(device == Device::cpu ? arena_bytes : size_t(1) << 16) {
+  if (device_ == Device::cpu) return;
+  device::require(device_, "Tape");
+  stream_.reset(device::create_stream());
+  values_ = std::make_unique<DeviceChunkArena>(arena_bytes);
+  grads_ = std::make_unique<DeviceChunkArena>(arena_bytes);
+}
+
+template <class T> Tape<T>::~Tape() {
+  // Kernels may still read the arenas: let them finish before the memory is freed.
+  if (stream_) {
+    try {
+      device::synchronize(stream_.get());
+    } catch (...) {
+      // A destructor cannot throw; a sticky device error surfaces elsewhere.
+    }
+  }
 }
 
 template <class T> int Tape<T>::push(Node n) {
+  n.device = device_;
   nodes_.push_back(n);
   return static_cast<int>(nodes_.size()) - 1;
 }
@@ -22,29 +57,52 @@ template <class T> int Tape<T>::push(Node n) {
 template <class T> Var<T> Tape<T>::result(Shape shape, bool requires_grad) {
   Node n;
   n.shape = shape;
-  n.value = arena_.allocate<T>(shape.numel());
   n.requires_grad = requires_grad && grad_enabled_;
-  if (n.requires_grad) n.grad = arena_.allocate<T>(shape.numel());
+  if (device_ == Device::cpu) {
+    n.value = arena_.allocate<T>(shape.numel());
+    if (n.requires_grad) n.grad = arena_.allocate<T>(shape.numel());
+  } else {
+    n.value = values_->allocate<T>(shape.numel());
+    if (n.requires_grad) n.grad = grads_->allocate<T>(shape.numel());
+  }
   return Var<T>{this, push(n)};
 }
 
-template <class T> Var<T> Tape<T>::constant(Shape shape, const T* data) {
-  Var<T> v = result(shape, false);
-  std::memcpy(v.value(), data, sizeof(T) * static_cast<size_t>(shape.numel()));
+template <class T> int32_t* Tape<T>::indices(int64_t count) {
+  return device_ == Device::cpu ? arena_.allocate<int32_t>(count) : values_->allocate<int32_t>(count);
+}
+
+template <class T> T* Tape<T>::scratch(int64_t count) {
+  return device_ == Device::cpu ? arena_.allocate<T>(count) : values_->allocate<T>(count);
+}
+
+template <class T> const int32_t* Tape<T>::upload_indices(const int32_t* host, int64_t count) {
+  int32_t* idx = indices(count);
+  device::copy(idx, device_, host, Device::cpu, static_cast<size_t>(count) * sizeof(int32_t), stream());
+  return idx;
+}
+
+template <class T> Var<T> Tape<T>::leaf(Shape shape, const void* data, Device from, bool requires_grad) {
+  Var<T> v = result(shape, requires_grad);
+  size_t bytes = sizeof(T) * static_cast<size_t>(shape.numel());
+  if (device_ == Device::cpu && from == Device::cpu) std::memcpy(v.value(), data, bytes);
+  else device::copy(v.value(), device_, data, from, bytes, stream());
   return v;
 }
 
-template <class T> Var<T> Tape<T>::input(Shape shape, const T* data) {
-  Var<T> v = result(shape, true);
-  std::memcpy(v.value(), data, sizeof(T) * static_cast<size_t>(shape.numel()));
-  return v;
-}
+template <class T> Var<T> Tape<T>::constant(Shape shape, const T* data) { return leaf(shape, data, Device::cpu, false); }
+template <class T> Var<T> Tape<T>::input(Shape shape, const T* data) { return leaf(shape, data, Device::cpu, true); }
+template <class T> Var<T> Tape<T>::constant(const TensorView<T>& v) { return leaf(v.shape, v.data, v.device, false); }
+template <class T> Var<T> Tape<T>::input(const TensorView<T>& v) { return leaf(v.shape, v.data, v.device, true); }
 
 template <class T> Var<T> Tape<T>::param(Parameter<T>& p) {
+  if (p.device() != device_)
+    throw std::invalid_argument("Tape::param: parameter '" + p.name() + "' is on " + device_name(p.device()) +
+                                ", the tape on " + device_name(device_) +
+                                ": expected the same device (move parameters with to_device)");
   Node n;
   n.shape = p.shape();
   n.value = p.value().data();
-  n.device = p.device();
   n.requires_grad = grad_enabled_ && !params_frozen_;
   if (n.requires_grad) {
     n.grad = p.grad().data();
@@ -71,10 +129,26 @@ template <class T> void Tape<T>::backward(Var<T> out, const T* seed) {
   if (out.tape != this) throw std::invalid_argument("Tape::backward: output belongs to another tape");
   if (!out.requires_grad())
     throw std::invalid_argument("Tape::backward: output does not depend on any parameter or input");
-  for (Node& n : nodes_)
-    if (n.grad && !n.external_grad) std::fill_n(n.grad, n.shape.numel(), T(0));
   Node& o = node(out.id);
-  for (int64_t i = 0; i < o.shape.numel(); ++i) o.grad[i] += seed[i];
+  if constexpr (device::have_cuda) {
+    if (device_ == Device::cuda) {
+      // Every intermediate gradient lives in grads_: one memset per chunk zeroes them all.
+      grads_->zero_used(stream());
+      int64_t n = o.shape.numel();
+      if (n == 1 && seed[0] == T(1)) {
+        cuda::affine(o.grad, o.grad, 1, T(1), T(1), false, stream());  // g = g + 1, no upload
+      } else {
+        T* s = scratch(n);
+        device::copy(s, device_, seed, Device::cpu, sizeof(T) * static_cast<size_t>(n), stream());
+        cuda::affine(s, o.grad, n, T(1), T(0), true, stream());
+      }
+    }
+  }
+  if (device_ == Device::cpu) {
+    for (Node& n : nodes_)
+      if (n.grad && !n.external_grad) std::fill_n(n.grad, n.shape.numel(), T(0));
+    for (int64_t i = 0; i < o.shape.numel(); ++i) o.grad[i] += seed[i];
+  }
   // Only records at or before the output matter; replay them newest first.
   for (auto r = records_.rbegin(); r != records_.rend(); ++r)
     if (r->out <= out.id && node(r->out).requires_grad) r->backward(*this, *r);
@@ -84,6 +158,16 @@ template <class T> void Tape<T>::reset() {
   nodes_.clear();
   records_.clear();
   arena_.reset();
+  if (values_) values_->reset(stream());
+  if (grads_) grads_->reset(stream());
+}
+
+template <class T> size_t Tape<T>::bytes_in_use() const {
+  return device_ == Device::cpu ? arena_.bytes_in_use() : values_->bytes_in_use() + grads_->bytes_in_use();
+}
+
+template <class T> size_t Tape<T>::capacity() const {
+  return device_ == Device::cpu ? arena_.capacity() : values_->capacity() + grads_->capacity();
 }
 
 template struct Var<float>;

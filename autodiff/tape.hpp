@@ -1,12 +1,20 @@
 // The tape: a flat list of records replayed in reverse (DESIGN decision 2).
 // Recording order is a valid reverse order, so backward never recurses. Activations
 // and their gradients come from an arena that reset() rewinds; parameters are aliased.
+//
+// A tape has one device. On cuda its nodes live in device arenas and every op, the
+// gradient zeroing and the seed run on the tape's own non-blocking stream, without host
+// synchronisation, so a whole step can later be captured as a CUDA graph. The calls that
+// do wait for the stream are item(), to_host(), and the ops that upload host data
+// (constant/input from host pointers, row indices) — see docs/cuda.md.
 #pragma once
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "autodiff/arena.hpp"
+#include "autodiff/device_arena.hpp"
 #include "autodiff/parameter.hpp"
 #include "autodiff/tensor.hpp"
 
@@ -30,8 +38,10 @@ struct Var {
   bool requires_grad() const;
   Device device() const;
   TensorView<T> view() const { return {value(), shape(), device()}; }
-  // The scalar value of a one-element tensor.
+  // The scalar value of a one-element tensor (copied back from the device on cuda).
   T item() const;
+  // All values in host memory (waits for the tape's stream on cuda).
+  std::vector<T> to_host() const;
 };
 
 template <class T>
@@ -57,24 +67,41 @@ class Tape {
     const int32_t* index = nullptr;     // row indices or member offsets (arena-owned)
   };
 
-  explicit Tape(size_t arena_bytes = size_t(1) << 22) : arena_(arena_bytes) {}
+  // A cuda tape throws std::runtime_error naming the device when no GPU (or no CUDA
+  // backend) is available.
+  explicit Tape(Device device = Device::cpu, size_t arena_bytes = size_t(1) << 22);
+  explicit Tape(size_t arena_bytes) : Tape(Device::cpu, arena_bytes) {}
+  ~Tape();
   Tape(const Tape&) = delete;
   Tape& operator=(const Tape&) = delete;
 
+  Device device() const { return device_; }
+  // The stream all of this tape's device work is ordered on (default_stream on cpu).
+  cuda::Stream stream() const { return stream_.get(); }
+
   // Leaves. constant: no gradient. input: a leaf whose gradient backward() fills.
-  // param: aliases the parameter's value, and backward() accumulates into its gradient.
+  // param: aliases the parameter's value, and backward() accumulates into its gradient;
+  // the parameter must be on the tape's device.
+  // Raw pointers are HOST data on every tape (a cuda tape copies them to the device);
+  // views are read on their own device (copied when it differs from the tape's).
   Var<T> constant(Shape shape, const T* data);
   Var<T> input(Shape shape, const T* data);
   Var<T> param(Parameter<T>& p);
-  Var<T> constant(const TensorView<T>& v) { return constant(v.shape, v.data); }
+  Var<T> constant(const TensorView<T>& v);
+  Var<T> input(const TensorView<T>& v);
 
   // An uninitialised arena-backed node: ops write their forward result into it.
   Var<T> result(Shape shape, bool requires_grad);
   // A node that shares x's value and gradient under another shape (reshape).
   Var<T> alias(Var<T> x, Shape shape);
-  // Arena integers for ops that keep indices until backward.
-  int32_t* indices(int64_t count) { return arena_.allocate<int32_t>(count); }
-  T* scratch(int64_t count) { return arena_.allocate<T>(count); }
+  // Integers and scratch values on the tape's device, valid until reset().
+  int32_t* indices(int64_t count);
+  T* scratch(int64_t count);
+  // Host integers read by a backward that loops on the host (member offsets), valid
+  // until reset(); the same arena as indices() on a cpu tape.
+  int32_t* host_indices(int64_t count) { return arena_.allocate<int32_t>(count); }
+  // `count` host integers copied into indices() memory (on the tape's stream).
+  const int32_t* upload_indices(const int32_t* host, int64_t count);
 
   void record(const Record& r) { records_.push_back(r); }
   bool grad_enabled() const { return grad_enabled_; }
@@ -98,12 +125,26 @@ class Tape {
   Var<T> var(int id) { return Var<T>{this, id}; }
   size_t node_count() const { return nodes_.size(); }
   size_t record_count() const { return records_.size(); }
+  // The host arena: every node on a cpu tape; only host_indices() on a cuda tape.
   Arena& arena() { return arena_; }
+  // Bytes handed out / reserved for nodes, indices and scratch on the tape's device.
+  size_t bytes_in_use() const;
+  size_t capacity() const;
 
  private:
+  struct StreamDeleter {
+    void operator()(CUstream_st* s) const noexcept;
+  };
   int push(Node n);
+  Var<T> leaf(Shape shape, const void* data, Device from, bool requires_grad);
 
+  Device device_;
+  // Declared before the arenas so that it is destroyed after them.
+  std::unique_ptr<CUstream_st, StreamDeleter> stream_;
   Arena arena_;
+  // cuda only: values (with indices and scratch) and gradients, kept apart so that
+  // backward() zeroes all intermediate gradients with one memset per chunk.
+  std::unique_ptr<DeviceChunkArena> values_, grads_;
   std::vector<Node> nodes_;
   std::vector<Record> records_;
   bool grad_enabled_ = true;

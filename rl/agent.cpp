@@ -14,19 +14,19 @@ void put_params(Safetensors& st, const std::string& prefix, const ParameterList<
     const Shape& s = ps[i]->shape();
     std::vector<int64_t> dims;
     for (int d = 0; d < s.rank(); ++d) dims.push_back(s[d]);
-    st.put(prefix + "." + std::to_string(i) + "." + ps[i]->name(), dims, ps[i]->value().data());
+    st.put(prefix + "." + std::to_string(i) + "." + ps[i]->name(), dims, ps[i]->value());
   }
 }
 void get_params(const Safetensors& st, const std::string& prefix, const ParameterList<float>& ps) {
   for (size_t i = 0; i < ps.size(); ++i)
-    ps[i]->value().host() = st.get<float>(prefix + "." + std::to_string(i) + "." + ps[i]->name(), ps[i]->numel());
+    st.get_into(prefix + "." + std::to_string(i) + "." + ps[i]->name(), ps[i]->value());
 }
 void put_adam(Safetensors& st, const std::string& prefix, Adam<float>& adam) {
   auto& m = adam.first_moments();
   auto& v = adam.second_moments();
   for (size_t i = 0; i < m.size(); ++i) {
-    st.put(prefix + ".m." + std::to_string(i), {m[i].numel()}, m[i].data());
-    st.put(prefix + ".v." + std::to_string(i), {v[i].numel()}, v[i].data());
+    st.put(prefix + ".m." + std::to_string(i), {m[i].numel()}, m[i]);
+    st.put(prefix + ".v." + std::to_string(i), {v[i].numel()}, v[i]);
   }
   st.put<int64_t>(prefix + ".steps", {adam.steps()});
 }
@@ -34,8 +34,8 @@ void get_adam(const Safetensors& st, const std::string& prefix, Adam<float>& ada
   auto& m = adam.first_moments();
   auto& v = adam.second_moments();
   for (size_t i = 0; i < m.size(); ++i) {
-    m[i].host() = st.get<float>(prefix + ".m." + std::to_string(i), m[i].numel());
-    v[i].host() = st.get<float>(prefix + ".v." + std::to_string(i), v[i].numel());
+    st.get_into(prefix + ".m." + std::to_string(i), m[i]);
+    st.get_into(prefix + ".v." + std::to_string(i), v[i]);
   }
   adam.set_steps(st.get<int64_t>(prefix + ".steps", 1)[0]);
 }

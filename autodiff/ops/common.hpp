@@ -1,4 +1,7 @@
 // Argument checks and broadcast set-up shared by the op files.
+// Device dispatch: each op runs its cuda branch first, on the tape's stream, inside
+// `if constexpr (device::have_cuda)` (so a CPU-only build drops the cuda calls and still
+// links), and returns; the cpu code below it is the original CPU implementation.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -14,14 +17,18 @@ namespace maac::detail {
 
 template <class T> void check_var(const char* op, const char* name, Var<T> v) {
   if (!v.valid()) fail(op, std::string(name) + " is an empty Var");
-  if (v.device() != Device::cpu)
-    fail(op, std::string(name) + " is on " + device_name(v.device()) +
-                 "; this build runs autodiff ops on the cpu backend only");
 }
 
 template <class T> void check_same_tape(const char* op, Var<T> a, Var<T> b) {
-  if (a.tape != b.tape) fail(op, "inputs " + a.shape().str() + " and " + b.shape().str() + " live on different tapes");
+  if (a.tape == b.tape) return;
+  if (a.device() != b.device())
+    fail(op, "inputs " + a.shape().str() + " on " + device_name(a.device()) + " and " + b.shape().str() + " on " +
+                 device_name(b.device()) + ": expected one device (one tape)");
+  fail(op, "inputs " + a.shape().str() + " and " + b.shape().str() + " live on different tapes");
 }
+
+// Whether an op on tape t runs on the GPU (use inside `if constexpr (device::have_cuda)`).
+template <class T> bool on_cuda(const Tape<T>& t) { return t.device() == Device::cuda; }
 
 // Where operand b finds element (m, r, c) of a: stride 0 on b's size-1 dimensions.
 inline cpu::Broadcast broadcast_layout(const Shape& sa, const Shape& sb) {

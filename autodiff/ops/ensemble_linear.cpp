@@ -5,6 +5,8 @@
 
 #include "autodiff/ops/common.hpp"
 #include "kernels/cpu/gemm.hpp"
+#include "kernels/cuda/gemm.hpp"
+#include "kernels/cuda/rows.hpp"
 
 namespace maac {
 using cpu::Trans;
@@ -46,6 +48,20 @@ template <class T> static void ensemble_linear_backward(Tape<T>& t, const typena
   auto& b = t.node(r.in[2]);
   int64_t M = w.shape[0], in = w.shape[1], out = w.shape[2], n = x.shape.rows();
   int64_t sx = r.integer[0] ? 0 : n * in;  // shared input: every member reads the same rows
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      cuda::Stream s = t.stream();
+      // Shared x: stride-0 C, which cuda::gemm_strided_batched runs as M GEMMs in order.
+      if (x.grad)
+        cuda::gemm_strided_batched<T>(Trans::no, Trans::yes, n, in, out, T(1), y.grad, out, n * out, w.value, out,
+                                      in * out, T(1), x.grad, in, sx, M, s);
+      if (w.grad)
+        cuda::gemm_strided_batched<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, sx, y.grad, out, n * out,
+                                      T(1), w.grad, out, in * out, M, s);
+      if (b.grad) cuda::sum_to_add(cpu::Broadcast{M, n, out, out, 0, 1}, y.grad, b.grad, T(1), s);
+      return;
+    }
+  }
   if (x.grad)
     cpu::gemm_strided_batched<T>(Trans::no, Trans::yes, n, in, out, T(1), y.grad, out, n * out, w.value, out,
                                  in * out, T(1), x.grad, in, sx, M);
@@ -65,10 +81,22 @@ template <class T> Var<T> ensemble_linear(Var<T> x, Var<T> w, Var<T> b) {
                                 " members, w " + w.shape().str() + " has " + std::to_string(M));
   int64_t n = x.rows();
   int64_t sx = shared ? 0 : n * in;
-  Var<T> y = x.tape->result(Shape{M, n, out}, detail::any_grad(x, w, b));
-  for (int64_t m = 0; m < M; ++m) fill_bias(y.value() + m * n * out, b.value() + m * out, n, out);
-  cpu::gemm_strided_batched<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, sx, w.value(), out,
-                               in * out, T(1), y.value(), out, n * out, M);
+  Tape<T>& t = *x.tape;
+  Var<T> y = t.result(Shape{M, n, out}, detail::any_grad(x, w, b));
+  bool done = false;  // set by the cuda branch
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      cuda::expand(cpu::Broadcast{M, n, out, out, 0, 1}, b.value(), y.value(), T(1), false, t.stream());
+      cuda::gemm_strided_batched<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, sx, w.value(), out,
+                                    in * out, T(1), y.value(), out, n * out, M, t.stream());
+      done = true;
+    }
+  }
+  if (!done) {
+    for (int64_t m = 0; m < M; ++m) fill_bias(y.value() + m * n * out, b.value() + m * out, n, out);
+    cpu::gemm_strided_batched<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, sx, w.value(), out,
+                                 in * out, T(1), y.value(), out, n * out, M);
+  }
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&ensemble_linear_backward<T>, y.id, {x.id, w.id, b.id, -1}};
     rec.integer[0] = shared;
@@ -84,11 +112,24 @@ template <class T> static void ensemble_linear_routed_backward(Tape<T>& t, const
   auto& w = t.node(r.in[1]);
   auto& b = t.node(r.in[2]);
   int64_t M = w.shape[0], in = w.shape[1], out = w.shape[2];
-  const int32_t* off = r.index;
+  const int32_t* off = r.index;  // host memory on every tape (host_indices)
   for (int64_t m = 0; m < M; ++m) {
     int64_t r0 = off[m], rows = off[m + 1] - off[m];
     if (rows == 0) continue;
     const T* dy = y.grad + r0 * out;
+    if constexpr (device::have_cuda) {
+      if (detail::on_cuda(t)) {
+        cuda::Stream s = t.stream();
+        if (x.grad)
+          cuda::gemm<T>(Trans::no, Trans::yes, rows, in, out, T(1), dy, out, w.value + m * in * out, out, T(1),
+                        x.grad + r0 * in, in, s);
+        if (w.grad)
+          cuda::gemm<T>(Trans::yes, Trans::no, in, out, rows, T(1), x.value + r0 * in, in, dy, out, T(1),
+                        w.grad + m * in * out, out, s);
+        if (b.grad) cuda::sum_to_add(cpu::Broadcast{1, rows, out, 0, 0, 1}, dy, b.grad + m * out, T(1), s);
+        continue;
+      }
+    }
     if (x.grad)
       cpu::gemm<T>(Trans::no, Trans::yes, rows, in, out, T(1), dy, out, w.value + m * in * out, out, T(1),
                    x.grad + r0 * in, in);
@@ -111,17 +152,28 @@ Var<T> ensemble_linear_routed(Var<T> x, Var<T> w, Var<T> b, const std::vector<in
     fail("ensemble_linear_routed", "member offsets of size " + std::to_string(offsets.size()) +
                                        ": expected M+1 = " + std::to_string(M + 1) +
                                        " non-decreasing offsets from 0 to n = " + std::to_string(n));
-  Var<T> y = x.tape->result(Shape{n, out}, detail::any_grad(x, w, b));
+  Tape<T>& t = *x.tape;
+  Var<T> y = t.result(Shape{n, out}, detail::any_grad(x, w, b));
   for (int64_t m = 0; m < M; ++m) {
     int64_t r0 = offsets[m], rows = offsets[m + 1] - offsets[m];
     if (rows == 0) continue;
+    if constexpr (device::have_cuda) {
+      if (detail::on_cuda(t)) {
+        // One GEMM per member on its rows: the offsets come from the host RNG.
+        cuda::expand(cpu::Broadcast{1, rows, out, 0, 0, 1}, b.value() + m * out, y.value() + r0 * out, T(1), false,
+                     t.stream());
+        cuda::gemm<T>(Trans::no, Trans::no, rows, out, in, T(1), x.value() + r0 * in, in, w.value() + m * in * out,
+                      out, T(1), y.value() + r0 * out, out, t.stream());
+        continue;
+      }
+    }
     fill_bias(y.value() + r0 * out, b.value() + m * out, rows, out);
     cpu::gemm<T>(Trans::no, Trans::no, rows, out, in, T(1), x.value() + r0 * in, in, w.value() + m * in * out, out,
                  T(1), y.value() + r0 * out, out);
   }
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&ensemble_linear_routed_backward<T>, y.id, {x.id, w.id, b.id, -1}};
-    int32_t* off = x.tape->indices(M + 1);
+    int32_t* off = x.tape->host_indices(M + 1);
     std::copy(offsets.begin(), offsets.end(), off);
     rec.index = off;
     x.tape->record(rec);

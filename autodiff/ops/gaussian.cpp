@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "autodiff/ops/common.hpp"
+#include "kernels/cuda/sampling.hpp"
 
 namespace maac {
 using detail::fail;
@@ -25,13 +26,27 @@ template <class T> static void gaussian_sample_backward(Tape<T>& t, const typena
   auto& mu = t.node(r.in[0]);
   auto& ls = t.node(r.in[1]);
   auto& eps = t.node(r.in[2]);
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      cuda::gaussian_sample_backward(mu.value, ls.value, eps.value, y.grad, mu.grad, ls.grad, eps.grad,
+                                     y.shape.numel(), t.stream());
+      return;
+    }
+  }
   cpu::gaussian_sample_backward(mu.value, ls.value, eps.value, y.grad, mu.grad, ls.grad, eps.grad, y.shape.numel());
 }
 
 template <class T> Var<T> gaussian_sample(Var<T> mu, Var<T> log_std, Var<T> eps) {
   check_gaussian("gaussian_sample", mu, log_std, eps);
   Var<T> y = mu.tape->result(mu.shape(), detail::any_grad(mu, log_std, eps));
-  cpu::gaussian_sample_forward(mu.value(), log_std.value(), eps.value(), y.value(), mu.numel());
+  bool done = false;  // set by the cuda branch
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(*mu.tape)) {
+      cuda::gaussian_sample_forward(mu.value(), log_std.value(), eps.value(), y.value(), mu.numel(), mu.tape->stream());
+      done = true;
+    }
+  }
+  if (!done) cpu::gaussian_sample_forward(mu.value(), log_std.value(), eps.value(), y.value(), mu.numel());
   if (y.requires_grad()) mu.tape->record({&gaussian_sample_backward<T>, y.id, {mu.id, log_std.id, eps.id, -1}});
   return y;
 }
@@ -42,6 +57,12 @@ template <class T> static void squashed_sample_backward(Tape<T>& t, const typena
   auto& mu = t.node(r.in[0]);
   auto& ls = t.node(r.in[1]);
   auto& eps = t.node(r.in[2]);
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      cuda::squashed_sample_backward(ls.value, eps.value, a.value, a.grad, mu.grad, ls.grad, a.shape.numel(), t.stream());
+      return;
+    }
+  }
   cpu::squashed_sample_backward(ls.value, eps.value, a.value, a.grad, mu.grad, ls.grad, a.shape.numel());
 }
 
@@ -49,8 +70,17 @@ template <class T> Var<T> squashed_gaussian_sample(Var<T> mu, Var<T> log_std, Va
   check_gaussian("squashed_gaussian_sample", mu, log_std, eps);
   if (eps.requires_grad()) fail("squashed_gaussian_sample", "eps requires a gradient: expected noise as a constant");
   Var<T> a = mu.tape->result(mu.shape(), detail::any_grad(mu, log_std));
-  cpu::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr, mu.rows(),
-                                    mu.cols());
+  bool done = false;  // set by the cuda branch
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(*mu.tape)) {
+      cuda::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr,
+                                         mu.rows(), mu.cols(), mu.tape->stream());
+      done = true;
+    }
+  }
+  if (!done)
+    cpu::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr, mu.rows(),
+                                      mu.cols());
   if (a.requires_grad()) mu.tape->record({&squashed_sample_backward<T>, a.id, {mu.id, log_std.id, eps.id, -1}});
   return a;
 }
@@ -62,6 +92,13 @@ template <class T> static void squashed_log_prob_backward(Tape<T>& t, const type
   auto& mu = t.node(r.in[0]);
   auto& ls = t.node(r.in[1]);
   auto& eps = t.node(r.in[2]);
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      cuda::squashed_log_prob_backward(mu.value, ls.value, eps.value, lp.grad, mu.grad, ls.grad, mu.shape.rows(),
+                                       mu.shape.cols(), t.stream());
+      return;
+    }
+  }
   cpu::squashed_log_prob_backward(mu.value, ls.value, eps.value, lp.grad, mu.grad, ls.grad, mu.shape.rows(),
                                   mu.shape.cols());
 }
@@ -71,8 +108,17 @@ template <class T> Var<T> squashed_gaussian_log_prob(Var<T> mu, Var<T> log_std, 
   if (eps.requires_grad()) fail("squashed_gaussian_log_prob", "eps requires a gradient: expected noise as a constant");
   if (mu.shape().rank() != 2) fail("squashed_gaussian_log_prob", "mu " + mu.shape().str() + ": expected [n,d]");
   Var<T> lp = mu.tape->result(Shape{mu.rows(), 1}, detail::any_grad(mu, log_std));
-  cpu::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), nullptr, lp.value(), mu.rows(),
-                                    mu.cols());
+  bool done = false;  // set by the cuda branch
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(*mu.tape)) {
+      cuda::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), nullptr, lp.value(), mu.rows(),
+                                         mu.cols(), mu.tape->stream());
+      done = true;
+    }
+  }
+  if (!done)
+    cpu::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), nullptr, lp.value(), mu.rows(),
+                                      mu.cols());
   if (lp.requires_grad()) mu.tape->record({&squashed_log_prob_backward<T>, lp.id, {mu.id, log_std.id, eps.id, -1}});
   return lp;
 }

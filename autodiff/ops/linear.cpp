@@ -1,8 +1,11 @@
-// matmul, linear and bias add. GEMMs run through kernels/cpu/gemm (Eigen).
+// matmul, linear and bias add. GEMMs run through kernels/cpu/gemm (Eigen) on the cpu
+// and kernels/cuda/gemm (cuBLAS) on cuda.
 #include <algorithm>
 
 #include "autodiff/ops/common.hpp"
 #include "kernels/cpu/gemm.hpp"
+#include "kernels/cuda/gemm.hpp"
+#include "kernels/cuda/rows.hpp"
 
 namespace maac {
 using cpu::Trans;
@@ -14,6 +17,13 @@ template <class T> static void matmul_backward(Tape<T>& t, const typename Tape<T
   auto& a = t.node(r.in[0]);
   auto& b = t.node(r.in[1]);
   int64_t n = a.shape.rows(), k = a.shape.cols(), m = b.shape.cols();
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      if (a.grad) cuda::gemm<T>(Trans::no, Trans::yes, n, k, m, T(1), y.grad, m, b.value, m, T(1), a.grad, k, t.stream());
+      if (b.grad) cuda::gemm<T>(Trans::yes, Trans::no, k, m, n, T(1), a.value, k, y.grad, m, T(1), b.grad, m, t.stream());
+      return;
+    }
+  }
   if (a.grad) cpu::gemm<T>(Trans::no, Trans::yes, n, k, m, T(1), y.grad, m, b.value, m, T(1), a.grad, k);
   if (b.grad) cpu::gemm<T>(Trans::yes, Trans::no, k, m, n, T(1), a.value, k, y.grad, m, T(1), b.grad, m);
 }
@@ -25,8 +35,16 @@ template <class T> Var<T> matmul(Var<T> a, Var<T> b) {
   if (a.shape().rank() != 2 || b.shape().rank() != 2 || a.cols() != b.rows())
     fail("matmul", "a " + a.shape().str() + " and b " + b.shape().str() + ": expected [n,k] and [k,m]");
   int64_t n = a.rows(), k = a.cols(), m = b.cols();
-  Var<T> y = a.tape->result(Shape{n, m}, detail::any_grad(a, b));
-  cpu::gemm<T>(Trans::no, Trans::no, n, m, k, T(1), a.value(), k, b.value(), m, T(0), y.value(), m);
+  Tape<T>& t = *a.tape;
+  Var<T> y = t.result(Shape{n, m}, detail::any_grad(a, b));
+  bool done = false;  // set by the cuda branch
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      cuda::gemm<T>(Trans::no, Trans::no, n, m, k, T(1), a.value(), k, b.value(), m, T(0), y.value(), m, t.stream());
+      done = true;
+    }
+  }
+  if (!done) cpu::gemm<T>(Trans::no, Trans::no, n, m, k, T(1), a.value(), k, b.value(), m, T(0), y.value(), m);
   if (y.requires_grad()) a.tape->record({&matmul_backward<T>, y.id, {a.id, b.id, -1, -1}});
   return y;
 }
@@ -38,6 +56,15 @@ template <class T> static void linear_backward(Tape<T>& t, const typename Tape<T
   auto& w = t.node(r.in[1]);
   auto& b = t.node(r.in[2]);
   int64_t n = x.shape.rows(), in = x.shape.cols(), out = w.shape.cols();
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      cuda::Stream s = t.stream();
+      if (x.grad) cuda::gemm<T>(Trans::no, Trans::yes, n, in, out, T(1), y.grad, out, w.value, out, T(1), x.grad, in, s);
+      if (w.grad) cuda::gemm<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, y.grad, out, T(1), w.grad, out, s);
+      if (b.grad) cuda::sum_to_add(cpu::Broadcast{1, n, out, 0, 0, 1}, y.grad, b.grad, T(1), s);
+      return;
+    }
+  }
   if (x.grad) cpu::gemm<T>(Trans::no, Trans::yes, n, in, out, T(1), y.grad, out, w.value, out, T(1), x.grad, in);
   if (w.grad) cpu::gemm<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, y.grad, out, T(1), w.grad, out);
   if (b.grad)
@@ -56,10 +83,22 @@ template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b) {
     fail("linear", "x " + x.shape().str() + ", w " + w.shape().str() + ", b " + b.shape().str() +
                        ": expected x [n,in], w [in,out], b [1,out]");
   int64_t n = x.rows(), in = x.cols(), out = w.cols();
-  Var<T> y = x.tape->result(Shape{n, out}, detail::any_grad(x, w, b));
+  Tape<T>& t = *x.tape;
+  Var<T> y = t.result(Shape{n, out}, detail::any_grad(x, w, b));
   // Bias first, then the GEMM accumulates onto it (beta = 1).
-  for (int64_t i = 0; i < n; ++i) std::copy_n(b.value(), out, y.value() + i * out);
-  cpu::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, T(1), y.value(), out);
+  bool done = false;  // set by the cuda branch
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      cuda::expand(cpu::Broadcast{1, n, out, 0, 0, 1}, b.value(), y.value(), T(1), false, t.stream());
+      cuda::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, T(1), y.value(), out,
+                    t.stream());
+      done = true;
+    }
+  }
+  if (!done) {
+    for (int64_t i = 0; i < n; ++i) std::copy_n(b.value(), out, y.value() + i * out);
+    cpu::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, T(1), y.value(), out);
+  }
   if (y.requires_grad()) x.tape->record({&linear_backward<T>, y.id, {x.id, w.id, b.id, -1}});
   return y;
 }

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "kernels/cpu/elementwise.hpp"
+#include "kernels/cuda/optim.hpp"
+#include "kernels/cuda/pointwise.hpp"
 
 namespace maac {
 
@@ -17,17 +19,33 @@ Adam<T>::Adam(ParameterList<T> params, AdamOptions options) : params_(std::move(
                                 ", weight_decay " + std::to_string(options.weight_decay) +
                                 ": expected lr > 0, betas in [0, 1), eps > 0, weight_decay >= 0");
   for (Parameter<T>* p : params_) {
-    m_.emplace_back(p->shape());
-    v_.emplace_back(p->shape());
+    m_.emplace_back(p->shape(), p->device());
+    v_.emplace_back(p->shape(), p->device());
   }
 }
 
-template <class T> void Adam<T>::step() {
+template <class T> void Adam<T>::step(cuda::Stream stream) {
+  for (size_t i = 0; i < params_.size(); ++i)
+    if (m_[i].device() != params_[i]->device())
+      throw std::invalid_argument("Adam::step: parameter '" + params_[i]->name() + "' is on " +
+                                  device_name(params_[i]->device()) + ", its moment estimates on " +
+                                  device_name(m_[i].device()) + ": expected one device (create the optimiser after "
+                                  "moving the parameters)");
   ++steps_;
   T bc1 = T(1 - std::pow(options_.beta1, static_cast<double>(steps_)));
   T bc2 = T(1 - std::pow(options_.beta2, static_cast<double>(steps_)));
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter<T>& p = *params_[i];
+    if constexpr (device::have_cuda) {
+      if (p.device() == Device::cuda) {
+        device::fence(Device::cuda, stream);
+        cuda::adam_update(p.value().data(), p.grad().data(), m_[i].data(), v_[i].data(), p.numel(), T(options_.lr),
+                          T(options_.beta1), T(options_.beta2), T(options_.eps), bc1, bc2, T(options_.weight_decay),
+                          stream);
+        device::fence(Device::cuda, stream);
+        continue;
+      }
+    }
     cpu::adam_update(p.value().data(), p.grad().data(), m_[i].data(), v_[i].data(), p.numel(), T(options_.lr),
                      T(options_.beta1), T(options_.beta2), T(options_.eps), bc1, bc2, T(options_.weight_decay));
   }
@@ -45,38 +63,92 @@ template <class T> void check_pairs(const char* op, const ParameterList<T>& targ
 }
 }  // namespace
 
-template <class T> void polyak_update(const ParameterList<T>& target, const ParameterList<T>& source, double tau) {
+template <class T>
+void polyak_update(const ParameterList<T>& target, const ParameterList<T>& source, double tau, cuda::Stream stream) {
   check_pairs("polyak_update", target, source);
   if (!(tau >= 0 && tau <= 1)) throw std::invalid_argument("polyak_update: tau " + std::to_string(tau) + ", expected [0, 1]");
-  for (size_t i = 0; i < target.size(); ++i)
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (target[i]->device() != source[i]->device())
+      throw std::invalid_argument("polyak_update: " + target[i]->name() + " on " + device_name(target[i]->device()) +
+                                  " vs " + source[i]->name() + " on " + device_name(source[i]->device()) +
+                                  ", expected one device");
+    if constexpr (device::have_cuda) {
+      if (target[i]->device() == Device::cuda) {
+        device::fence(Device::cuda, stream);
+        cuda::polyak_update(target[i]->value().data(), source[i]->value().data(), target[i]->numel(), T(tau), stream);
+        device::fence(Device::cuda, stream);
+        continue;
+      }
+    }
     cpu::polyak_update(target[i]->value().data(), source[i]->value().data(), target[i]->numel(), T(tau));
+  }
 }
 
-template <class T> void copy_parameters(const ParameterList<T>& target, const ParameterList<T>& source) {
+template <class T>
+void copy_parameters(const ParameterList<T>& target, const ParameterList<T>& source, cuda::Stream stream) {
   check_pairs("copy_parameters", target, source);
-  for (size_t i = 0; i < target.size(); ++i) target[i]->value().host() = source[i]->value().host();
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (target[i]->device() == Device::cpu && source[i]->device() == Device::cpu)
+      target[i]->value().host() = source[i]->value().host();
+    else target[i]->value().copy_from(source[i]->value(), stream);
+  }
 }
 
-template <class T> double clip_grad_norm(const ParameterList<T>& params, double max_norm) {
+namespace {
+// One double in device memory per thread for the squared norm: allocated once, so a
+// steady-state clip allocates nothing.
+double* device_norm_accumulator() {
+  thread_local Buffer<double> acc(Shape{1}, Device::cuda);
+  return acc.data();
+}
+}  // namespace
+
+template <class T> double clip_grad_norm(const ParameterList<T>& params, double max_norm, cuda::Stream stream) {
   if (!(max_norm > 0)) throw std::invalid_argument("clip_grad_norm: max_norm " + std::to_string(max_norm) + ", expected > 0");
   double sq = 0.0;
-  for (const Parameter<T>* p : params)
+  double* acc = nullptr;  // device accumulator, when some gradient is on cuda
+  for (const Parameter<T>* p : params) {
+    if constexpr (device::have_cuda) {
+      if (p->device() == Device::cuda) {
+        if (!acc) {
+          acc = device_norm_accumulator();
+          device::zero(acc, Device::cuda, sizeof(double), stream);
+        }
+        device::fence(Device::cuda, stream);
+        cuda::sum_squares_add(p->grad().data(), p->numel(), acc, stream);
+        continue;
+      }
+    }
     for (T g : p->grad().host()) sq += static_cast<double>(g) * g;
+  }
+  if (acc) {
+    double dev_sq = 0.0;
+    device::copy(&dev_sq, Device::cpu, acc, Device::cuda, sizeof(double), stream);  // the one sync point
+    sq += dev_sq;
+  }
   double norm = std::sqrt(sq);
   if (std::isfinite(norm) && norm > max_norm) {
     T factor = static_cast<T>(max_norm / (norm + 1e-6));
-    for (Parameter<T>* p : params)
+    for (Parameter<T>* p : params) {
+      if constexpr (device::have_cuda) {
+        if (p->device() == Device::cuda) {
+          cuda::affine(p->grad().data(), p->grad().data(), p->numel(), factor, T(0), false, stream);
+          device::fence(Device::cuda, stream);
+          continue;
+        }
+      }
       for (T& g : p->grad().host()) g *= factor;
+    }
   }
   return norm;
 }
 
 template class Adam<float>;
 template class Adam<double>;
-#define MAAC_INSTANTIATE(T)                                                                  \
-  template void polyak_update<T>(const ParameterList<T>&, const ParameterList<T>&, double); \
-  template void copy_parameters<T>(const ParameterList<T>&, const ParameterList<T>&);       \
-  template double clip_grad_norm<T>(const ParameterList<T>&, double);
+#define MAAC_INSTANTIATE(T)                                                                                \
+  template void polyak_update<T>(const ParameterList<T>&, const ParameterList<T>&, double, cuda::Stream); \
+  template void copy_parameters<T>(const ParameterList<T>&, const ParameterList<T>&, cuda::Stream);       \
+  template double clip_grad_norm<T>(const ParameterList<T>&, double, cuda::Stream);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)
 #undef MAAC_INSTANTIATE

@@ -18,10 +18,12 @@ struct AdamOptions {
 template <class T>
 class Adam {
  public:
+  // Moment estimates are created on each parameter's device: move parameters first.
   Adam(ParameterList<T> params, AdamOptions options);
-  // One update from the parameters' current gradients.
-  void step();
-  void zero_grad() { maac::zero_grad(params_); }
+  // One update from the parameters' current gradients. On cuda pass the tape's stream
+  // (see the stream rule in autodiff/device.hpp; the default synchronises the device).
+  void step(cuda::Stream stream = cuda::default_stream);
+  void zero_grad(cuda::Stream stream = cuda::default_stream) { maac::zero_grad(params_, stream); }
   int64_t steps() const { return steps_; }
   const AdamOptions& options() const { return options_; }
   void set_lr(double lr) { options_.lr = lr; }
@@ -41,14 +43,23 @@ class Adam {
 extern template class Adam<float>;
 extern template class Adam<double>;
 
-// target <- (1 - tau) target + tau source, parameter by parameter (same shapes).
-template <class T> void polyak_update(const ParameterList<T>& target, const ParameterList<T>& source, double tau);
+// The functions below run where the parameters live; each pair (or list) may mix
+// devices only where said. `stream` as for Adam::step.
 
-// Copies source values into target (same shapes): hard target-network update.
-template <class T> void copy_parameters(const ParameterList<T>& target, const ParameterList<T>& source);
+// target <- (1 - tau) target + tau source, parameter by parameter (same shapes, same device).
+template <class T>
+void polyak_update(const ParameterList<T>& target, const ParameterList<T>& source, double tau,
+                   cuda::Stream stream = cuda::default_stream);
+
+// Copies source values into target (same shapes, any devices): hard target-network update.
+template <class T>
+void copy_parameters(const ParameterList<T>& target, const ParameterList<T>& source,
+                     cuda::Stream stream = cuda::default_stream);
 
 // Scales all gradients so that their global L2 norm is at most max_norm; returns the
-// norm before clipping (non-finite when some gradient is).
-template <class T> double clip_grad_norm(const ParameterList<T>& params, double max_norm);
+// norm before clipping (non-finite when some gradient is). On cuda the sum of squares
+// stays on the device and only the norm is read back: one wait for the stream.
+template <class T>
+double clip_grad_norm(const ParameterList<T>& params, double max_norm, cuda::Stream stream = cuda::default_stream);
 
 }  // namespace maac
