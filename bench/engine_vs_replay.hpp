@@ -1,22 +1,54 @@
-// Shared by the engine-vs-replay benchmarks: the (mode, threads) cases, GFLOP counters,
-// and a main that runs every case as interleaved repetitions (the 2-vCPU machines here
-// are noisy), then prints the median engine / replay ratio for each case.
+// Shared by the engine-vs-replay benchmarks: the (mode, threads, GEMM library) cases,
+// GFLOP counters, the machine's GEMM ceiling, and a main that runs every case as
+// interleaved repetitions (the 2-vCPU machines here are noisy), then prints the median
+// engine / replay ratio for each case.
 #pragma once
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "kernels/cpu/gemm.hpp"
+
 namespace maac::bench {
 
-// Args {mode (0 all members, 1 routed), threads}, for BENCHMARK(...)->Apply(modes_and_threads).
+// Args {mode (0 all members, 1 routed), threads, GEMM library (0 Eigen only, 1 the
+// automatic choice: OpenBLAS for big shapes)}, for BENCHMARK(...)->Apply(modes_and_threads).
 inline void modes_and_threads(benchmark::internal::Benchmark* b) {
   for (int threads : {1, 2})
-    for (int mode : {0, 1}) b->Args({mode, threads});
-  b->ArgNames({"routed", "threads"})->Unit(benchmark::kMillisecond)->MinTime(0.5);
+    for (int gemm : {0, 1})
+      for (int mode : {0, 1}) b->Args({mode, threads, gemm});
+  b->ArgNames({"routed", "threads", "gemm"})->Unit(benchmark::kMillisecond)->MinTime(0.5);
+}
+inline const char* gemm_label(int64_t arg) { return arg ? "auto" : "eigen"; }
+
+// Sets the case's threads and GEMM library; returns whether the case is routed.
+inline bool apply_case(benchmark::State& st) {
+  cpu::set_threads(static_cast<int>(st.range(1)));
+  cpu::set_gemm_backend(st.range(2) ? cpu::GemmBackend::automatic : cpu::GemmBackend::eigen);
+  return st.range(0) == 1;
+}
+
+// The machine's GEMM ceiling: the best OpenBLAS SGEMM rate on 2048^3 (GFLOP/s), the
+// most any sequence of GEMMs can reach here.
+inline double gemm_ceiling_gflops(int threads) {
+  const int64_t n = 2048;
+  std::vector<float> a(size_t(n * n), 0.5f), b(size_t(n * n), 0.25f), c(size_t(n * n));
+  cpu::set_threads(threads);
+  cpu::set_gemm_backend(cpu::GemmBackend::openblas);
+  double best = 1e30;
+  for (int rep = 0; rep < 4; ++rep) {
+    auto t0 = std::chrono::steady_clock::now();
+    cpu::gemm<float>(cpu::Trans::no, cpu::Trans::no, n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  cpu::set_gemm_backend(cpu::GemmBackend::automatic);
+  return 2.0 * double(n * n * n) / best * 1e-9;
 }
 
 inline void set_gflop_counters(benchmark::State& st, double flops) {
@@ -38,14 +70,17 @@ class RatioReporter : public benchmark::ConsoleReporter {
   }
   void Finalize() override {
     ConsoleReporter::Finalize();
-    fmt::print("\n{:<10} {:>8} {:>12} {:>12} {:>8}   (medians)\n", "mode", "threads", "engine ms", "replay ms", "ratio");
+    fmt::print("\n{:<10} {:>8} {:>6} {:>12} {:>12} {:>8}   (medians)\n", "mode", "threads", "gemm", "engine ms",
+               "replay ms", "ratio");
     for (int threads : {1, 2})
-      for (int mode : {0, 1}) {
-        std::string args = fmt::format("/routed:{}/threads:{}", mode, threads);
-        auto e = find(engine_ + args), g = find(replay_ + args);
-        if (e < 0 || g < 0) continue;  // filtered out
-        fmt::print("{:<10} {:>8} {:>12.3f} {:>12.3f} {:>8.2f}\n", mode ? "routed" : "all", threads, e, g, e / g);
-      }
+      for (int gemm : {0, 1})
+        for (int mode : {0, 1}) {
+          std::string args = fmt::format("/routed:{}/threads:{}/gemm:{}", mode, threads, gemm);
+          auto e = find(engine_ + args), g = find(replay_ + args);
+          if (e < 0 || g < 0) continue;  // filtered out
+          fmt::print("{:<10} {:>8} {:>6} {:>12.3f} {:>12.3f} {:>8.2f}\n", mode ? "routed" : "all", threads,
+                     gemm_label(gemm), e, g, e / g);
+        }
   }
 
  private:
@@ -74,6 +109,8 @@ inline int run_ratio_benchmarks(int argc, char** argv, const std::string& engine
   int n = static_cast<int>(args.size());
   benchmark::Initialize(&n, args.data());
   check();
+  fmt::print("ceiling: OpenBLAS SGEMM 2048^3 = {:.1f} GFLOP/s on 1 thread, {:.1f} on 2\n", gemm_ceiling_gflops(1),
+             gemm_ceiling_gflops(2));
   RatioReporter reporter(engine, replay);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();

@@ -100,8 +100,7 @@ struct Replay {
 };
 
 void BM_EnsembleMLP(benchmark::State& st) {
-  bool routed = st.range(0) == 1;
-  cpu::set_threads(static_cast<int>(st.range(1)));
+  bool routed = maac::bench::apply_case(st);
   Fixture& f = fixture();
   for (auto _ : st) {
     f.step(routed);
@@ -111,8 +110,7 @@ void BM_EnsembleMLP(benchmark::State& st) {
 }
 
 void BM_GemmReplay(benchmark::State& st) {
-  bool routed = st.range(0) == 1;
-  cpu::set_threads(static_cast<int>(st.range(1)));
+  bool routed = maac::bench::apply_case(st);
   Replay replay(routed);
   for (auto _ : st) {
     replay.run();

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "autodiff/host_copy.hpp"
 #include "envs/analytic/double_integrator.hpp"
 #include "envs/analytic/pendulum.hpp"
 #include "envs/ant.hpp"
@@ -56,8 +57,9 @@ class TapeRewardBase : public DifferentiableReward<T> {
   // A constant [n,1]: 1 where healthy(row of x) holds, else 0.
   Var<T> mask(Var<T> x, const std::function<bool(const T*)>& healthy) const {
     const int64_t n = x.rows(), d = x.cols();
+    const std::vector<T> xv = host_copy(x);
     std::vector<T> m(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) m[i] = healthy(x.value() + i * d) ? T(1) : T(0);
+    for (int64_t i = 0; i < n; ++i) m[i] = healthy(xv.data() + i * d) ? T(1) : T(0);
     return x.tape->constant(Shape{n, 1}, m.data());
   }
   static bool all_finite(const T* row, int d) {

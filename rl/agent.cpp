@@ -1,5 +1,7 @@
 #include "rl/agent.hpp"
 
+#include "autodiff/host_copy.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -82,7 +84,8 @@ void Agent::act(const float* obs, int64_t n, bool deterministic, Rng& rng, float
     std::vector<float> eps = rng.normal_vector<float>(n * act_);
     a = policy_.sample(tape_, s, tape_.constant(Shape{n, act_}, eps.data())).action;
   }
-  std::copy_n(a.value(), n * act_, actions);
+  std::vector<float> a_host = host_copy(a);
+  std::copy_n(a_host.data(), n * act_, actions);
 }
 
 ModelFitStats Agent::fit_model(const ReplayBuffer& real, Rng& rng) {
@@ -123,13 +126,15 @@ void Agent::rollout(const ReplayBuffer& real, ReplayBuffer& model_buffer, int64_
     Var<float> rv = reward_->reward(tape_, sv, av, nv);
     Var<float> alive_v = checked_alive(*reward_, tape_, nv);
     // Keep finite rows; chain the ones still alive.
+    const std::vector<float> ns_all = host_copy(nv), a_all = host_copy(av), r_all = host_copy(rv),
+                             alive_all = host_copy(alive_v);
     std::vector<float> next_s;
     int64_t kept = 0;
     for (int64_t i = 0; i < n; ++i) {
-      const float* ns = nv.value() + i * obs_;
-      if (!all_finite(ns, obs_) || !std::isfinite(rv.value()[i])) continue;
-      bool done = alive_v.value()[i] < 0.5f;
-      model_buffer.add(s.data() + i * obs_, av.value() + i * act_, rv.value()[i], ns, done);
+      const float* ns = ns_all.data() + i * obs_;
+      if (!all_finite(ns, obs_) || !std::isfinite(r_all[i])) continue;
+      bool done = alive_all[i] < 0.5f;
+      model_buffer.add(s.data() + i * obs_, a_all.data() + i * act_, r_all[i], ns, done);
       if (!done) {
         next_s.insert(next_s.end(), ns, ns + obs_);
         ++kept;
@@ -217,7 +222,8 @@ UpdateStats Agent::update(const TransitionBatch& b, Rng& rng) {
     Var<float> lp = policy_.sample(tape_, tape_.constant(Shape{b.size, obs_}, b.obs.data()),
                                    tape_.constant(Shape{b.size, act_}, eps.data()))
                         .log_prob;
-    if (all_finite(lp.value(), b.size)) temperature_.update(lp.value(), b.size);
+    const std::vector<float> lp_host = host_copy(lp);
+    if (all_finite(lp_host.data(), b.size)) temperature_.update(lp_host.data(), b.size);
   }
   critic_.update_targets(options_.tau);
   stats.alpha = alpha();

@@ -1,5 +1,7 @@
 #include "rl/critic_targets.hpp"
 
+#include "autodiff/host_copy.hpp"
+
 #include <stdexcept>
 #include <string>
 
@@ -16,9 +18,10 @@ std::vector<T> td_target(SquashedGaussianPolicy<T>& policy, TwinCritic<T>& criti
   Var<T> s1 = tape.constant(Shape{n, policy.obs_dim()}, s_next);
   auto pi = policy.sample(tape, s1, tape.constant(Shape{n, policy.act_dim()}, eps));
   Var<T> q = critic.min_q(tape, s1, pi.action, /*target=*/true);
+  const std::vector<T> qv = host_copy(q), lpv = host_copy(pi.log_prob);
   std::vector<T> y(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
-    y[i] = T(double(r[i]) + gamma * double(alive[i]) * (double(q.value()[i]) - alpha * double(pi.log_prob.value()[i])));
+    y[i] = T(double(r[i]) + gamma * double(alive[i]) * (double(qv[i]) - alpha * double(lpv[i])));
   return y;
 }
 
@@ -99,15 +102,16 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
   for (int64_t h = 0; h <= Hc; ++h) {
     // Candidate h bootstraps at s_{h+1} with both target Qs.
     auto q = critic.q(tape, s, a, /*target=*/true);
+    const std::vector<T> q0 = host_copy(q[0]), q1 = host_copy(q[1]), lpv = host_copy(logp);
     std::vector<double> values;
     for (int64_t i = 0; i < n; ++i) {
       double sum_min = 0.0;
       values.clear();
       for (int64_t m = 0; m < M; ++m) {
         int64_t k = m * n + i;
-        double lp = alpha * double(logp.value()[k]);
-        double v1 = ret[k] + disc * mask[k] * (double(q[0].value()[k]) - lp);
-        double v2 = ret[k] + disc * mask[k] * (double(q[1].value()[k]) - lp);
+        double lp = alpha * double(lpv[k]);
+        double v1 = ret[k] + disc * mask[k] * (double(q0[k]) - lp);
+        double v2 = ret[k] + disc * mask[k] * (double(q1[k]) - lp);
         sum_min += std::min(v1, v2);
         if (o.variance == SteveVariance::members_and_twins) {
           values.push_back(v1);
@@ -131,9 +135,10 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
     Var<T> s2 = reshape(s_next_all, Shape{Mn, obs});
     Var<T> rr = reward.reward(tape, s, a, s2);
     Var<T> alive2 = checked_alive(reward, tape, s2);
+    const std::vector<T> rrv = host_copy(rr), alive2v = host_copy(alive2);
     for (int64_t k = 0; k < Mn; ++k) {
-      ret[k] += disc * mask[k] * (double(rr.value()[k]) - alpha * double(logp.value()[k]));
-      mask[k] *= double(alive2.value()[k]);
+      ret[k] += disc * mask[k] * (double(rrv[k]) - alpha * double(lpv[k]));
+      mask[k] *= double(alive2v[k]);
     }
     disc *= o.gamma;
     s = s2;

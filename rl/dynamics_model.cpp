@@ -1,5 +1,7 @@
 #include "rl/dynamics_model.hpp"
 
+#include "autodiff/host_copy.hpp"
+
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -168,6 +170,7 @@ std::vector<double> DynamicsModel<T>::member_nll(const T* x, const T* y, int64_t
   Tape<T> tape;
   NoGrad<T> off(tape);
   Prediction p = predict_all(tape, tape.constant(Shape{n, in_dim()}, x));
+  const std::vector<T> log_var = host_copy(p.log_var), mean = host_copy(p.mean);
   std::vector<double> nll(static_cast<size_t>(M), 0.0);
   for (int64_t m = 0; m < M; ++m) {
     double s = 0.0;
@@ -175,7 +178,7 @@ std::vector<double> DynamicsModel<T>::member_nll(const T* x, const T* y, int64_t
       for (int64_t c = 0; c < d; ++c) {
         int64_t k = (m * n + i) * d + c;
         double yn = (double(y[i * d + c]) - out_norm_.mean[m * d + c]) / out_norm_.std[m * d + c];
-        double lv = p.log_var.value()[k], diff = yn - double(p.mean.value()[k]);
+        double lv = log_var[k], diff = yn - double(mean[k]);
         s += 0.5 * (lv + diff * diff * std::exp(-lv)) + 0.91893853320467274;
       }
     nll[m] = s / double(n * d);

@@ -11,7 +11,7 @@ template <class T>
 Var<T> per_row(Tape<T>& tape, const std::vector<T>& table, int64_t members, int64_t dim,
                const std::vector<int32_t>& member_of_row, bool invert) {
   int64_t n = static_cast<int64_t>(member_of_row.size());
-  T* out = tape.scratch(n * dim);
+  std::vector<T> out(static_cast<size_t>(n * dim));
   for (int64_t i = 0; i < n; ++i) {
     int32_t m = member_of_row[i];
     if (m < 0 || m >= members)
@@ -22,7 +22,7 @@ Var<T> per_row(Tape<T>& tape, const std::vector<T>& table, int64_t members, int6
       out[i * dim + c] = invert ? T(1) / v : v;
     }
   }
-  return tape.constant(Shape{n, dim}, out);
+  return tape.constant(Shape{n, dim}, out.data());
 }
 }  // namespace
 
@@ -55,9 +55,9 @@ void EnsembleNormalizer<T>::fit(int64_t member, const T* data, int64_t n_data, c
 
 template <class T>
 Var<T> EnsembleNormalizer<T>::inv_std_all(Tape<T>& tape) const {
-  T* out = tape.scratch(members * dim);
+  std::vector<T> out(static_cast<size_t>(members * dim));
   for (int64_t i = 0; i < members * dim; ++i) out[i] = T(1) / std[i];
-  return tape.constant(Shape{members, 1, dim}, out);
+  return tape.constant(Shape{members, 1, dim}, out.data());
 }
 template <class T>
 Var<T> EnsembleNormalizer<T>::mean_rows(Tape<T>& tape, const std::vector<int32_t>& member_of_row) const {

@@ -16,9 +16,8 @@ void check_options(const MaacObjectiveOptions& o) {
 }
 template <class T>
 Var<T> ones(Tape<T>& tape, int64_t n) {
-  T* v = tape.scratch(n);
-  std::fill_n(v, n, T(1));
-  return tape.constant(Shape{n, 1}, v);
+  std::vector<T> v(static_cast<size_t>(n), T(1));
+  return tape.constant(Shape{n, 1}, v.data());
 }
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "rl/reward_model.hpp"
 
+#include "autodiff/host_copy.hpp"
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -20,9 +22,10 @@ Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next) 
     throw std::invalid_argument("RewardModel::alive: returned " + m.shape().str() +
                                 (m.requires_grad() ? " with a gradient" : "") + ", expected a constant [" +
                                 std::to_string(s_next.rows()) + ", 1]");
+  const std::vector<T> mv = host_copy(m);
   for (int64_t i = 0; i < m.numel(); ++i)
-    if (m.value()[i] != T(0) && m.value()[i] != T(1))
-      throw std::invalid_argument("RewardModel::alive: value " + std::to_string(double(m.value()[i])) + " at row " +
+    if (mv[i] != T(0) && mv[i] != T(1))
+      throw std::invalid_argument("RewardModel::alive: value " + std::to_string(double(mv[i])) + " at row " +
                                   std::to_string(i) + ", expected 0 or 1");
   return m;
 }
@@ -48,9 +51,11 @@ Var<T> QuadraticReward<T>::reward(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> s_ne
 template <class T>
 Var<T> QuadraticReward<T>::alive(Tape<T>& tape, Var<T> s_next) const {
   std::vector<T> mask(static_cast<size_t>(s_next.rows()), T(1));
-  if (terminate_above_ > 0.0)
+  if (terminate_above_ > 0.0) {
+    const std::vector<T> sv = host_copy(s_next);
     for (int64_t i = 0; i < s_next.rows(); ++i)
-      if (std::fabs(double(s_next.value()[i * s_next.cols()])) > terminate_above_) mask[i] = T(0);
+      if (std::fabs(double(sv[i * s_next.cols()])) > terminate_above_) mask[i] = T(0);
+  }
   return tape.constant(Shape{s_next.rows(), 1}, mask.data());
 }
 

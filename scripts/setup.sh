@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config git
-  libeigen3-dev            # CPU GEMMs and vector math
+  libeigen3-dev            # CPU vector math and thin GEMMs
+  libopenblas-openmp-dev   # CPU GEMMs with every dimension >= 32 (docs/benchmarks.md)
   catch2                   # unit tests (Catch2 v2)
   libbenchmark-dev         # bench/
   libcli11-dev             # command line

@@ -1,5 +1,6 @@
-// CPU GEMMs through Eigen on raw row-major pointers. Eigen stays inside gemm.cpp so
-// that CUDA translation units never see it (DESIGN: facts checked on these machines).
+// CPU GEMMs on raw row-major pointers: OpenBLAS when every dimension is large enough for
+// its packed kernels to win, Eigen for thin shapes (docs/benchmarks.md has the measured
+// crossover). Both stay inside gemm.cpp so that CUDA translation units never see them.
 #pragma once
 #include <cstdint>
 
@@ -20,7 +21,14 @@ void gemm_strided_batched(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T
                           int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b,
                           T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch);
 
-// Threads used by the CPU backend (Eigen's GEMMs and the element-wise loops).
+// Which library runs the GEMMs: `automatic` picks per shape; the others force one (for
+// benchmarks that compare them in the same run).
+enum class GemmBackend { automatic, eigen, openblas };
+void set_gemm_backend(GemmBackend b);
+GemmBackend gemm_backend();
+const char* gemm_backend_name(GemmBackend b);
+
+// Threads used by the CPU backend (both GEMM libraries and the element-wise loops).
 void set_threads(int n);
 int threads();
 

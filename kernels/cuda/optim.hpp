@@ -12,6 +12,21 @@ template <class T>
 void adam_update(T* p, const T* g, T* m, T* v, int64_t n, T lr, T beta1, T beta2, T eps, T bc1, T bc2,
                  T weight_decay, Stream stream = default_stream);
 
+// Graph-ready Adam: the step count and a go/no-go flag live in device memory, so a
+// captured update needs no host scalars and skips itself when a gradient is not finite
+// (DESIGN decision 8) without the host reading anything.
+//   flag_set(ok)                      *ok = 1
+//   flag_all_finite(x, n, ok)         *ok = 0 if any x[i] is NaN or infinite
+//   count_step(step, ok)              ++*step if *ok
+//   adam_update_guarded(..., step, ok) adam_update with bc1 = 1 - beta1^*step and
+//                                     bc2 = 1 - beta2^*step; nothing changes if !*ok
+void flag_set(int32_t* ok, Stream stream = default_stream);
+template <class T> void flag_all_finite(const T* x, int64_t n, int32_t* ok, Stream stream = default_stream);
+void count_step(int64_t* step, const int32_t* ok, Stream stream = default_stream);
+template <class T>
+void adam_update_guarded(T* p, const T* g, T* m, T* v, int64_t n, T lr, T beta1, T beta2, T eps, T weight_decay,
+                         const int64_t* step, const int32_t* ok, Stream stream = default_stream);
+
 // target <- (1 - tau) target + tau source, both [n].
 template <class T> void polyak_update(T* target, const T* source, int64_t n, T tau, Stream stream = default_stream);
 

@@ -1,0 +1,93 @@
+// The CPU GEMM against a naive triple loop in long double, through each library
+// (Eigen, OpenBLAS, the automatic per-shape choice), every transpose, padded leading
+// dimensions and the three beta cases (beta = 0 must not read C: C starts as NaN).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "autodiff/random.hpp"
+#include "kernels/cpu/gemm.hpp"
+
+using namespace maac;
+using cpu::GemmBackend;
+using cpu::Trans;
+
+namespace {
+
+// Restores the automatic choice when a test section ends, pass or fail.
+struct BackendScope {
+  explicit BackendScope(GemmBackend b) { cpu::set_gemm_backend(b); }
+  ~BackendScope() { cpu::set_gemm_backend(GemmBackend::automatic); }
+};
+
+template <class T>
+void check_gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, double beta, double rtol) {
+  Rng rng(uint64_t(m * 1000003 + n * 1009 + k));
+  const int64_t pad = 3;  // leading dimensions larger than the stored rows
+  const int64_t a_rows = ta == Trans::no ? m : k, a_cols = ta == Trans::no ? k : m;
+  const int64_t b_rows = tb == Trans::no ? k : n, b_cols = tb == Trans::no ? n : k;
+  const int64_t lda = a_cols + pad, ldb = b_cols + pad, ldc = n + pad;
+  std::vector<T> A = rng.uniform_vector<T>(a_rows * lda, -1, 1), B = rng.uniform_vector<T>(b_rows * ldb, -1, 1);
+  std::vector<T> C0 = beta == 0 ? std::vector<T>(size_t(m * ldc), T(NAN)) : rng.uniform_vector<T>(m * ldc, -1, 1);
+  std::vector<T> C = C0;
+  const T alpha = T(0.75);
+  cpu::gemm<T>(ta, tb, m, n, k, alpha, A.data(), lda, B.data(), ldb, T(beta), C.data(), ldc);
+  auto a_at = [&](int64_t i, int64_t p) { return ta == Trans::no ? A[i * lda + p] : A[p * lda + i]; };
+  auto b_at = [&](int64_t p, int64_t j) { return tb == Trans::no ? B[p * ldb + j] : B[j * ldb + p]; };
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      long double acc = 0, mag = 0;
+      for (int64_t p = 0; p < k; ++p) {
+        acc += (long double)a_at(i, p) * b_at(p, j);
+        mag += std::fabs((long double)a_at(i, p) * b_at(p, j));
+      }
+      long double ref = alpha * acc + (beta == 0 ? 0 : beta * (long double)C0[i * ldc + j]);
+      INFO("C[" << i << "," << j << "] of " << m << "x" << n << "x" << k << ", beta " << beta);
+      REQUIRE(std::fabs(double(C[i * ldc + j] - ref)) <= rtol * double(mag + 1));
+    }
+  // The padding between rows is never written.
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = n; j < ldc; ++j)
+      if (beta != 0) REQUIRE(C[i * ldc + j] == C0[i * ldc + j]);
+}
+
+template <class T> void check_all_cases(double rtol) {
+  const int64_t shapes[][3] = {{7, 5, 3}, {256, 23, 200}, {64, 40, 48}, {33, 65, 37}};
+  for (GemmBackend backend : {GemmBackend::eigen, GemmBackend::openblas, GemmBackend::automatic})
+    for (auto& s : shapes)
+      for (Trans ta : {Trans::no, Trans::yes})
+        for (Trans tb : {Trans::no, Trans::yes})
+          for (double beta : {0.0, 1.0, 0.5}) {
+            BackendScope scope(backend);
+            INFO("backend " << cpu::gemm_backend_name(backend) << ", ta " << bool(ta) << ", tb " << bool(tb));
+            check_gemm<T>(ta, tb, s[0], s[1], s[2], beta, rtol);
+          }
+}
+
+}  // namespace
+
+TEST_CASE("gemm matches a naive product through every library (float32)") { check_all_cases<float>(1e-6); }
+TEST_CASE("gemm matches a naive product through every library (float64)") { check_all_cases<double>(1e-14); }
+
+TEST_CASE("gemm with k = 0 scales C by beta through every library") {
+  for (GemmBackend backend : {GemmBackend::eigen, GemmBackend::openblas}) {
+    BackendScope scope(backend);
+    std::vector<float> C(40 * 40, 2.0f);
+    cpu::gemm<float>(Trans::no, Trans::no, 40, 40, 0, 1.0f, nullptr, 1, nullptr, 40, 0.5f, C.data(), 40);
+    for (float c : C) REQUIRE(c == 1.0f);
+  }
+}
+
+TEST_CASE("strided-batched gemm broadcasts a stride-0 operand") {
+  Rng rng(7);
+  const int64_t batch = 3, m = 40, n = 36, k = 34;
+  std::vector<float> A = rng.uniform_vector<float>(batch * m * k, -1, 1), W = rng.uniform_vector<float>(k * n, -1, 1);
+  std::vector<float> C(size_t(batch * m * n), NAN), ref(size_t(m * n));
+  cpu::gemm_strided_batched<float>(Trans::no, Trans::no, m, n, k, 1.0f, A.data(), k, m * k, W.data(), n, 0, 0.0f,
+                                   C.data(), n, m * n, batch);
+  for (int64_t b = 0; b < batch; ++b) {
+    cpu::gemm<float>(Trans::no, Trans::no, m, n, k, 1.0f, A.data() + b * m * k, k, W.data(), n, 0.0f, ref.data(), n);
+    for (int64_t i = 0; i < m * n; ++i) REQUIRE(C[size_t(b * m * n + i)] == ref[size_t(i)]);
+  }
+}
