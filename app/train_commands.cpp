@@ -18,6 +18,7 @@ struct TrainArgs {
   std::string env, config_file, out;
   std::vector<std::string> sets;
   int64_t seed = -1, steps = -1;
+  std::string device;
   bool resume = false, quiet = false;
 };
 
@@ -28,6 +29,7 @@ void run_train(const TrainArgs& a) {
   if (!a.env.empty()) config.set("env.name=" + a.env);
   if (a.seed >= 0) config.set("seed=" + std::to_string(a.seed));
   if (a.steps >= 0) config.set("run.total_steps=" + std::to_string(a.steps));
+  if (!a.device.empty()) config.set("run.device=" + a.device);
   for (const std::string& s : a.sets) config.set(s);
   std::string changed = rl::apply_ablation(config);
   // The default directory is new for every run, so repeating a command never collides.
@@ -38,9 +40,9 @@ void run_train(const TrainArgs& a) {
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
     out = fmt::format("runs/{}-{}-s{}-{}", config.text("env.name"), config.text("algo"), config.integer("seed"), stamp);
   }
-  fmt::print("maac train: {} on {}{}, seed {}, {} env steps -> {}\n", config.text("algo"), config.text("env.name"),
-             changed.empty() ? "" : " (ablation " + config.text("ablation") + ": " + changed + ")",
-             config.integer("seed"), config.integer("run.total_steps"), out);
+  fmt::print("maac train: {} on {}{}, seed {}, {} env steps, device {} -> {}\n", config.text("algo"),
+             config.text("env.name"), changed.empty() ? "" : " (ablation " + config.text("ablation") + ": " + changed + ")",
+             config.integer("seed"), config.integer("run.total_steps"), config.text("run.device"), out);
   rl::install_stop_signals();
   rl::Trainer trainer(config, out, a.resume, a.quiet);
   rl::TrainResult r = trainer.run();
@@ -74,6 +76,8 @@ void add_train_commands(CLI::App& app) {
   train->add_option("--seed", args->seed, "Seed (overrides the config)");
   train->add_option("--steps", args->steps, "Total env steps (overrides run.total_steps)");
   train->add_option("--out", args->out, "Run directory (default runs/<env>-<algo>-s<seed>-<date>-<time>)");
+  train->add_option("--device", args->device, "Where the networks and updates run: cpu or cuda (overrides run.device)")
+      ->check(CLI::IsMember({"cpu", "cuda"}));
   train->add_flag("--resume", args->resume, "Continue the run in --out from its checkpoint");
   train->add_flag("--quiet", args->quiet, "No live progress line");
   train->callback([args] { run_train(*args); });

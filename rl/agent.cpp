@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace maac::rl {
@@ -43,6 +44,18 @@ void get_adam(const Safetensors& st, const std::string& prefix, Adam<float>& ada
 }
 template <class V> std::vector<int64_t> as_i64(const V& v) { return std::vector<int64_t>(v.begin(), v.end()); }
 
+// Moves a module's parameters to `device` and returns them, so that optimisers built from
+// the list in a constructor's initialiser keep their state on the same device.
+ParameterList<float> moved(ParameterList<float> params, Device device) {
+  to_device(params, device);
+  return params;
+}
+// The device an agent asks for, checked before anything is allocated on it.
+Device checked(Device device) {
+  device::require(device, "Agent (run.device / --device)");
+  return device;
+}
+
 bool all_finite(const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     if (!std::isfinite(x[i])) return false;
@@ -62,11 +75,16 @@ Agent::Agent(int64_t obs_dim, int64_t act_dim, AgentOptions options, std::unique
       critic_(obs_dim, act_dim, options.critic, init_rng_),
       temperature_(act_dim, options.entropy ? options.initial_alpha : 1.0, options.alpha_lr,
                    -options.target_entropy_scale * static_cast<double>(act_dim)),
-      policy_adam_(policy_.parameters(), AdamOptions{options.policy_lr}),
-      critic_adam_(critic_.parameters(), AdamOptions{options.critic_lr}) {
+      // Networks are initialised on the cpu by the seeded RNG, then moved: the same seed
+      // gives the same initial weights on every device.
+      policy_adam_(moved(policy_.parameters(), checked(options.device)), AdamOptions{options.policy_lr}),
+      critic_adam_(moved(critic_.parameters(), options.device), AdamOptions{options.critic_lr}),
+      tape_(options.device, size_t(1) << 22) {
   if (!reward_) throw std::invalid_argument("Agent: a reward model is required");
+  to_device(critic_.target_parameters(), options.device);
   if (uses_model()) {
     model_ = std::make_unique<DynamicsModel<float>>(obs_dim, act_dim, options.model, init_rng_);
+    to_device(model_->parameters(), options.device);
     model_trainer_ = std::make_unique<DynamicsTrainer<float>>(*model_, options.model_training);
   }
 }
@@ -146,11 +164,10 @@ void Agent::rollout(const ReplayBuffer& real, ReplayBuffer& model_buffer, int64_
 }
 
 bool Agent::finite_gradients(const ParameterList<float>& params) {
-  double norm = options_.grad_clip > 0 ? clip_grad_norm(params, options_.grad_clip) : 0.0;
-  if (!std::isfinite(norm)) return false;
-  for (const Parameter<float>* p : params)
-    if (!all_finite(p->grad().data(), p->numel())) return false;
-  return true;
+  // The global norm is finite exactly when every gradient is (float squares cannot
+  // overflow a double sum); clip_grad_norm computes it on the parameters' device.
+  const double max_norm = options_.grad_clip > 0 ? options_.grad_clip : std::numeric_limits<double>::max();
+  return std::isfinite(clip_grad_norm(params, max_norm, tape_.stream()));
 }
 
 double Agent::critic_step(const TransitionBatch& b, Rng& rng, bool* ok) {

@@ -41,6 +41,9 @@ struct AgentOptions {
   double target_entropy_scale = 1.0;  // target entropy = -scale * |A|
   double tau = 5e-3;
   double grad_clip = 0.0;        // global L2 norm; 0 disables clipping
+  // Where the networks live and the updates, rollouts and model fits run. The entropy
+  // temperature (one scalar) stays on the cpu. cuda throws at construction without a GPU.
+  Device device = Device::cpu;
 };
 
 struct UpdateStats {
@@ -62,6 +65,7 @@ class Agent {
   const AgentOptions& options() const { return options_; }
   int64_t obs_dim() const { return obs_; }
   int64_t act_dim() const { return act_; }
+  Device device() const { return options_.device; }
   double alpha() const;
 
   // obs [n, obs] -> actions [n, act] in (-1, 1): sampled, or tanh(mu) when deterministic.

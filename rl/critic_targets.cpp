@@ -1,6 +1,7 @@
 #include "rl/critic_targets.hpp"
 
 #include "autodiff/host_copy.hpp"
+#include "rl/module_device.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -13,7 +14,7 @@ std::vector<T> td_target(SquashedGaussianPolicy<T>& policy, TwinCritic<T>& criti
   if (n < 1 || !(gamma >= 0.0 && gamma <= 1.0))
     throw std::invalid_argument("td_target: n " + std::to_string(n) + ", gamma " + std::to_string(gamma) +
                                 ": expected n >= 1 and 0 <= gamma <= 1");
-  Tape<T> tape;
+  Tape<T> tape(device_of(policy));
   NoGrad<T> off(tape);
   Var<T> s1 = tape.constant(Shape{n, policy.obs_dim()}, s_next);
   auto pi = policy.sample(tape, s1, tape.constant(Shape{n, policy.act_dim()}, eps));
@@ -86,7 +87,7 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
                                 std::to_string(o.gamma) + ", alpha " + std::to_string(alpha) +
                                 ": expected n >= 1, noise drawn for these sizes and this model, 0 <= gamma <= 1, "
                                 "alpha >= 0");
-  Tape<T> tape;
+  Tape<T> tape(device_of(policy));
   NoGrad<T> off(tape);
   // Row (m, i) = m n + i: member m's copy of transition i.
   Var<T> s1 = tape.constant(Shape{n, obs}, s_next);

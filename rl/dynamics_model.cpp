@@ -1,6 +1,7 @@
 #include "rl/dynamics_model.hpp"
 
 #include "autodiff/host_copy.hpp"
+#include "rl/module_device.hpp"
 
 #include <cmath>
 #include <numeric>
@@ -167,7 +168,7 @@ Var<T> DynamicsModel<T>::training_loss(Tape<T>& tape, Var<T> x, Var<T> y) {
 template <class T>
 std::vector<double> DynamicsModel<T>::member_nll(const T* x, const T* y, int64_t n) {
   const int64_t M = members(), d = out_dim();
-  Tape<T> tape;
+  Tape<T> tape(device_of(*this));
   NoGrad<T> off(tape);
   Prediction p = predict_all(tape, tape.constant(Shape{n, in_dim()}, x));
   const std::vector<T> log_var = host_copy(p.log_var), mean = host_copy(p.mean);

@@ -1,5 +1,7 @@
 #include "rl/dynamics_trainer.hpp"
 
+#include "rl/module_device.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -14,18 +16,23 @@ void shuffle(std::vector<int32_t>& v, Rng& rng) {
 double mean_of(const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / double(v.size()); }
 
 // Copies member m's slice of every ensemble parameter [M, ...] between the network and a
-// snapshot (one vector per parameter); shared parameters (the bounds) are not per member.
+// snapshot (host vectors, one per parameter); shared parameters (the bounds) are not per
+// member. Device parameters go through a host copy (model fits are not graph-captured).
 template <class T>
 void copy_member(EnsembleMLP<T>& net, std::vector<std::vector<T>>& snap, int64_t m, bool save) {
   ParameterList<T> ps = net.parameters();
   if (snap.size() != ps.size()) snap.resize(ps.size());
   for (size_t k = 0; k < ps.size(); ++k) {
-    std::vector<T>& v = ps[k]->value().host();
+    Buffer<T>& value = ps[k]->value();
+    const bool on_host = value.device() == Device::cpu;
+    std::vector<T> staged = on_host ? std::vector<T>() : value.to_host();
+    std::vector<T>& v = on_host ? value.host() : staged;
     const size_t per = v.size() / size_t(net.members());
     if (snap[k].size() != v.size()) snap[k] = v;
     T* from = save ? &v[m * per] : &snap[k][m * per];
     T* to = save ? &snap[k][m * per] : &v[m * per];
     std::copy_n(from, per, to);
+    if (!save && !on_host) value.copy_from_host(v);
   }
 }
 }  // namespace
@@ -34,7 +41,8 @@ template <class T>
 DynamicsTrainer<T>::DynamicsTrainer(DynamicsModel<T>& model, DynamicsTrainingOptions options)
     : model_(model),
       options_(options),
-      adam_(model.parameters(), AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay}) {
+      adam_(model.parameters(), AdamOptions{options.lr, 0.9, 0.999, 1e-8, options.weight_decay}),
+      tape_(device_of(model)) {
   if (options.batch < 1 || options.max_epochs < 1 || options.patience < 1 || !(options.holdout_fraction > 0.0) ||
       !(options.holdout_fraction < 1.0) || options.elites < 0 || options.elites > model.members() ||
       !(options.weight_decay >= 0.0))

@@ -38,13 +38,15 @@ std::vector<double> evaluate_policy(Agent& agent, const std::string& env_name, c
   return returns;
 }
 
-LoadedAgent load_agent(const std::string& path) {
+LoadedAgent load_agent(const std::string& path, Device device) {
   Safetensors ck = Safetensors::load(path);
   LoadedAgent out;
   out.config = std::make_unique<Config>(trainer_schema());
   std::string text = ck.metadata_or("config", "");
   if (text.empty()) throw std::runtime_error("'" + path + "' holds no maac run configuration");
   out.config->merge_toml(text, path);
+  // Where this process evaluates, whatever device the run trained on.
+  out.config->set(std::string("run.device=") + device_name(device));
   TrainerOptions t = trainer_options(*out.config);
   out.env = envs::make_env(t.env, t.env_options());
   out.agent = std::make_unique<Agent>(out.env->obs_dim(), out.env->act_dim(), agent_options(*out.config),

@@ -22,6 +22,6 @@ struct LoadedAgent {
   std::unique_ptr<Agent> agent;
 };
 // Builds the agent a checkpoint was written by (from its saved config) and loads it.
-LoadedAgent load_agent(const std::string& checkpoint_path);
+LoadedAgent load_agent(const std::string& checkpoint_path, Device device = Device::cpu);
 
 }  // namespace maac::rl

@@ -41,9 +41,11 @@ uint64_t episode_seed(uint64_t seed, int64_t episode) {
   return seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(episode) * 0xBF58476D1CE4E5B9ull + 1;
 }
 
+// The keys a resumed run may change: its length, and the device it continues on.
 std::string config_without_total(const Config& c) {
   Config copy = c;
   copy.set("run.total_steps=1");
+  copy.set("run.device=cpu");
   return copy.to_toml();
 }
 
@@ -95,8 +97,10 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
     saved.merge_toml(loaded.metadata_or("config", ""), ckpt);
     if (config_without_total(saved) != config_without_total(config_))
       throw std::runtime_error("the configuration differs from the checkpoint's in '" + ckpt +
-                               "' (only run.total_steps may change on --resume); see " + out_dir_ + "/config.toml");
+                               "' (only run.total_steps and run.device may change on --resume); see " + out_dir_ +
+                               "/config.toml");
     saved.set("run.total_steps=" + std::to_string(config_.integer("run.total_steps")));
+    saved.set("run.device=" + config_.text("run.device"));
     config_ = saved;
   }
   options_ = trainer_options(config_);
