@@ -243,3 +243,21 @@ TEST_CASE("episodes keep the environment's own time limit unless the config sets
   Safetensors ck = Safetensors::load(Trainer::checkpoint_path(dir.string()));
   REQUIRE(ck.get<int64_t>("trainer.counters")[7] == 2);  // episodes completed
 }
+
+TEST_CASE("run.device = cuda fails clearly without a GPU and writes nothing; with one it trains") {
+  Config c = tiny_config();
+  c.set("run.device=cuda");
+  fs::path dir = fresh_dir("device");
+  if (!device::available(Device::cuda)) {
+    REQUIRE_THROWS_WITH(Trainer(c, dir.string(), false, true), Contains("cuda") && Contains("--device"));
+    REQUIRE(!fs::exists(dir));
+    return;
+  }
+  // On a GPU machine: the same tiny run completes on the device, and its checkpoint
+  // loads on the cpu for evaluation.
+  c.set("run.total_steps=300");
+  TrainResult r = train(c, dir);
+  REQUIRE(r.env_steps == 300);
+  LoadedAgent loaded = load_agent(Trainer::checkpoint_path(dir.string()), Device::cpu);
+  REQUIRE(loaded.agent->device() == Device::cpu);
+}

@@ -1,0 +1,128 @@
+// Whole updates on the GPU against the CPU: two agents built from the same seed (so the
+// same initial weights: networks initialise on the cpu, then move), fed the same batch
+// and the same host RNG (so the same noise and member draws), must agree after a MAAC
+// update (critic with STEVE targets, pathwise actor, temperature, Polyak targets), a
+// model fit and a model rollout, to float32 tolerance.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <sstream>
+
+#include "autodiff/safetensors.hpp"
+#include "rl/agent.hpp"
+#include "tests/cuda/helpers.hpp"
+
+using namespace maac;
+using namespace maac::rl;
+
+namespace {
+
+constexpr int64_t kObs = 5, kAct = 2;
+
+AgentOptions small_options(Device device) {
+  AgentOptions o;
+  o.device = device;
+  o.policy.hidden = {32, 32};
+  o.critic.hidden = {32, 32};
+  o.model.members = 3;
+  o.model.hidden = {32, 32};
+  o.model_training.max_epochs = 2;
+  o.model_training.batch = 64;
+  o.objective.horizon = 3;
+  o.objective.terminal_samples = 2;
+  o.steve.horizon = 1;
+  return o;
+}
+
+std::unique_ptr<Agent> make_agent(Device device) {
+  return std::make_unique<Agent>(kObs, kAct, small_options(device),
+                                 std::make_unique<QuadraticReward<float>>(0.1, 0.05, 1.0), 42);
+}
+
+TransitionBatch random_batch(int64_t n, uint64_t seed) {
+  Rng rng(seed);
+  TransitionBatch b;
+  b.resize(n, kObs, kAct);
+  b.obs = rng.normal_vector<float>(n * kObs);
+  b.next_obs = rng.normal_vector<float>(n * kObs);
+  b.action = rng.uniform_vector<float>(n * kAct, -0.9, 0.9);
+  b.reward = rng.normal_vector<float>(n);
+  std::fill(b.terminated.begin(), b.terminated.end(), 0.f);
+  return b;
+}
+
+// Every tensor of two checkpoints within atol + rtol |cpu|.
+void require_same_state(Agent& cpu, Agent& gpu, double atol, double rtol) {
+  Safetensors a, b;
+  cpu.save(a);
+  gpu.save(b);
+  for (const auto& [name, tensor] : a.tensors()) {
+    if (tensor.type != StoredType::f32) continue;
+    const auto x = a.get<float>(name), y = b.get<float>(name);
+    INFO("tensor " << name);
+    cuda::test::require_close(y, x, atol, rtol);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a MAAC update on the GPU equals the same update on the CPU") {
+  auto cpu = make_agent(Device::cpu), gpu = make_agent(Device::cuda);
+  REQUIRE(gpu->device() == Device::cuda);
+  require_same_state(*cpu, *gpu, 0, 0);  // identical initial weights
+
+  // The model first, so the update's rollouts go through a trained ensemble.
+  ReplayBuffer real(1000, kObs, kAct);
+  real.add(random_batch(400, 3));
+  Rng fit_cpu(5), fit_gpu(5);
+  const ModelFitStats f_cpu = cpu->fit_model(real, fit_cpu), f_gpu = gpu->fit_model(real, fit_gpu);
+  REQUIRE(f_gpu.epochs == f_cpu.epochs);
+  REQUIRE(f_gpu.holdout_nll == Approx(f_cpu.holdout_nll).epsilon(1e-3));
+  require_same_state(*cpu, *gpu, 1e-4, 1e-3);
+
+  const TransitionBatch batch = random_batch(64, 11);
+  for (int step = 0; step < 3; ++step) {
+    Rng r_cpu(100 + step), r_gpu(100 + step);
+    const UpdateStats s_cpu = cpu->update(batch, r_cpu), s_gpu = gpu->update(batch, r_gpu);
+    CAPTURE(step);
+    REQUIRE(!s_gpu.skipped);
+    REQUIRE(s_gpu.critic_loss == Approx(s_cpu.critic_loss).epsilon(1e-3).margin(1e-5));
+    REQUIRE(s_gpu.actor_loss == Approx(s_cpu.actor_loss).epsilon(1e-3).margin(1e-5));
+    REQUIRE(s_gpu.alpha == Approx(s_cpu.alpha).epsilon(1e-4));
+  }
+  require_same_state(*cpu, *gpu, 1e-4, 1e-3);
+
+  // Imagined transitions from the same starts and draws.
+  ReplayBuffer m_cpu(1000, kObs, kAct), m_gpu(1000, kObs, kAct);
+  Rng ro_cpu(9), ro_gpu(9);
+  cpu->rollout(real, m_cpu, 50, 2, ro_cpu);
+  gpu->rollout(real, m_gpu, 50, 2, ro_gpu);
+  REQUIRE(m_gpu.size() == m_cpu.size());
+  std::vector<int64_t> all(static_cast<size_t>(m_cpu.size()));
+  for (int64_t i = 0; i < m_cpu.size(); ++i) all[i] = i;
+  TransitionBatch t_cpu, t_gpu;
+  m_cpu.gather(all, t_cpu);
+  m_gpu.gather(all, t_gpu);
+  cuda::test::require_close(t_gpu.next_obs, t_cpu.next_obs, 1e-4, 1e-3);
+  cuda::test::require_close(t_gpu.reward, t_cpu.reward, 1e-4, 1e-3);
+
+  // Acting: the deterministic policy gives the same actions.
+  std::vector<float> obs = random_batch(8, 21).obs, a_cpu(8 * kAct), a_gpu(8 * kAct);
+  Rng act_rng(1);
+  cpu->act(obs.data(), 8, true, act_rng, a_cpu.data());
+  gpu->act(obs.data(), 8, true, act_rng, a_gpu.data());
+  cuda::test::require_close(a_gpu, a_cpu, 1e-5, 1e-4);
+}
+
+TEST_CASE("a non-finite batch skips the GPU update and changes nothing") {
+  auto gpu = make_agent(Device::cuda);
+  TransitionBatch b = random_batch(16, 2);
+  std::fill(b.reward.begin(), b.reward.end(), NAN);
+  Safetensors before, after;
+  gpu->save(before);
+  Rng rng(1);
+  REQUIRE(gpu->update(b, rng).skipped);
+  gpu->save(after);
+  for (const auto& [name, tensor] : before.tensors())
+    if (name.rfind("critic.", 0) == 0) REQUIRE(tensor.bytes == after.tensor(name).bytes);
+}
