@@ -95,6 +95,13 @@ template <class T> Var<T> Tape<T>::input(Shape shape, const T* data) { return le
 template <class T> Var<T> Tape<T>::constant(const TensorView<T>& v) { return leaf(v.shape, v.data, v.device, false); }
 template <class T> Var<T> Tape<T>::input(const TensorView<T>& v) { return leaf(v.shape, v.data, v.device, true); }
 
+template <class T> Var<T> Tape<T>::filled(Shape shape, T value) {
+  Var<T> v = result(shape, false);
+  if (device_ == Device::cpu) std::fill_n(v.value(), shape.numel(), value);
+  else device::fill(v.value(), device_, shape.numel(), value, stream());
+  return v;
+}
+
 template <class T> Var<T> Tape<T>::param(Parameter<T>& p) {
   if (p.device() != device_)
     throw std::invalid_argument("Tape::param: parameter '" + p.name() + "' is on " + device_name(p.device()) +

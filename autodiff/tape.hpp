@@ -89,6 +89,9 @@ class Tape {
   Var<T> param(Parameter<T>& p);
   Var<T> constant(const TensorView<T>& v);
   Var<T> input(const TensorView<T>& v);
+  // A constant with every element `value`, written on the tape's device (no upload, so
+  // it may sit inside a captured CUDA graph; masks of ones, for example).
+  Var<T> filled(Shape shape, T value);
 
   // An uninitialised arena-backed node: ops write their forward result into it.
   Var<T> result(Shape shape, bool requires_grad);

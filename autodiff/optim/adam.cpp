@@ -51,6 +51,63 @@ template <class T> void Adam<T>::step(cuda::Stream stream) {
   }
 }
 
+template <class T> Adam<T>::~Adam() {
+  if (device_steps_) device::release(device_steps_, Device::cuda);
+}
+
+template <class T> int64_t Adam<T>::steps() const {
+  if (device_steps_) device::copy(&steps_, Device::cpu, device_steps_, Device::cuda, sizeof(int64_t), cuda::default_stream);
+  return steps_;
+}
+
+template <class T> void Adam<T>::set_steps(int64_t s) {
+  steps_ = s;
+  if (device_steps_) device::copy(device_steps_, Device::cuda, &steps_, Device::cpu, sizeof(int64_t), cuda::default_stream);
+}
+
+template <class T> void Adam<T>::step_guarded(const int32_t* ok, cuda::Stream stream) {
+  if constexpr (device::have_cuda) {
+    for (const Parameter<T>* p : params_)
+      if (p->device() != Device::cuda)
+        throw std::invalid_argument("Adam::step_guarded: parameter '" + p->name() + "' is on " +
+                                    device_name(p->device()) + ", expected cuda (graph-captured updates only)");
+    if (!device_steps_) {
+      // The device count starts from the host's, once, before any capture.
+      device_steps_ = static_cast<int64_t*>(device::allocate(sizeof(int64_t), Device::cuda));
+      device::copy(device_steps_, Device::cuda, &steps_, Device::cpu, sizeof(int64_t), cuda::default_stream);
+    }
+    cuda::count_step(device_steps_, ok, stream);
+    for (size_t i = 0; i < params_.size(); ++i) {
+      Parameter<T>& p = *params_[i];
+      cuda::adam_update_guarded(p.value().data(), p.grad().data(), m_[i].data(), v_[i].data(), p.numel(),
+                                T(options_.lr), T(options_.beta1), T(options_.beta2), T(options_.eps),
+                                T(options_.weight_decay), device_steps_, ok, stream);
+    }
+  } else {
+    throw std::invalid_argument("Adam::step_guarded: this build has no CUDA backend; expected a cuda build");
+  }
+}
+
+DeviceFlag::DeviceFlag() {
+  device::require(Device::cuda, "DeviceFlag");
+  flag_ = static_cast<int32_t*>(device::allocate(sizeof(int32_t), Device::cuda));
+}
+DeviceFlag::~DeviceFlag() { device::release(flag_, Device::cuda); }
+
+template <class T> void DeviceFlag::check_finite(const T* loss, const ParameterList<T>& params, cuda::Stream stream) {
+  if constexpr (device::have_cuda) {
+    cuda::flag_set(flag_, stream);
+    cuda::flag_all_finite(loss, 1, flag_, stream);
+    for (const Parameter<T>* p : params) cuda::flag_all_finite(p->grad().data(), p->numel(), flag_, stream);
+  }
+}
+
+bool DeviceFlag::read(cuda::Stream stream) const {
+  int32_t v = 0;
+  device::copy(&v, Device::cpu, flag_, Device::cuda, sizeof(int32_t), stream);
+  return v != 0;
+}
+
 namespace {
 template <class T> void check_pairs(const char* op, const ParameterList<T>& target, const ParameterList<T>& source) {
   if (target.size() != source.size())
@@ -148,7 +205,8 @@ template class Adam<double>;
 #define MAAC_INSTANTIATE(T)                                                                                \
   template void polyak_update<T>(const ParameterList<T>&, const ParameterList<T>&, double, cuda::Stream); \
   template void copy_parameters<T>(const ParameterList<T>&, const ParameterList<T>&, cuda::Stream);       \
-  template double clip_grad_norm<T>(const ParameterList<T>&, double, cuda::Stream);
+  template double clip_grad_norm<T>(const ParameterList<T>&, double, cuda::Stream);                       \
+  template void DeviceFlag::check_finite<T>(const T*, const ParameterList<T>&, cuda::Stream);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)
 #undef MAAC_INSTANTIATE

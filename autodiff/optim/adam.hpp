@@ -24,20 +24,49 @@ class Adam {
   // (see the stream rule in autodiff/device.hpp; the default synchronises the device).
   void step(cuda::Stream stream = cuda::default_stream);
   void zero_grad(cuda::Stream stream = cuda::default_stream) { maac::zero_grad(params_, stream); }
-  int64_t steps() const { return steps_; }
+  int64_t steps() const;
   const AdamOptions& options() const { return options_; }
   void set_lr(double lr) { options_.lr = lr; }
   const ParameterList<T>& parameters() const { return params_; }
   // Moment estimates, one pair per parameter (for checkpoints).
   std::vector<Buffer<T>>& first_moments() { return m_; }
   std::vector<Buffer<T>>& second_moments() { return v_; }
-  void set_steps(int64_t s) { steps_ = s; }
+  void set_steps(int64_t s);
+
+  // The step for updates captured as CUDA graphs (cuda parameters only): the step count
+  // lives in device memory and every kernel reads `*ok` (a DeviceFlag), so a replay takes
+  // no host scalars and skips itself when the flag says a value was not finite. steps()
+  // reads the device count back (a synchronisation) once this has been used.
+  void step_guarded(const int32_t* ok, cuda::Stream stream);
+
+  Adam(const Adam&) = delete;
+  Adam& operator=(const Adam&) = delete;
+  ~Adam();
 
  private:
   ParameterList<T> params_;
   AdamOptions options_;
   std::vector<Buffer<T>> m_, v_;
-  int64_t steps_ = 0;
+  mutable int64_t steps_ = 0;
+  int64_t* device_steps_ = nullptr;  // cuda memory, once step_guarded has run
+};
+
+// One int32 in device memory: 1 while every value checked is finite (see
+// Adam::step_guarded). check_finite() sets it, then clears it if `loss` (one element on
+// the device) or any gradient of `params` is NaN or infinite: all on `stream`, no sync.
+class DeviceFlag {
+ public:
+  DeviceFlag();
+  ~DeviceFlag();
+  DeviceFlag(const DeviceFlag&) = delete;
+  DeviceFlag& operator=(const DeviceFlag&) = delete;
+  template <class T> void check_finite(const T* loss, const ParameterList<T>& params, cuda::Stream stream);
+  const int32_t* get() const { return flag_; }
+  // Reads the flag on the host (waits for `stream`).
+  bool read(cuda::Stream stream) const;
+
+ private:
+  int32_t* flag_ = nullptr;
 };
 
 extern template class Adam<float>;

@@ -67,3 +67,10 @@ TEST_CASE("cuda without a usable GPU throws naming the device") {
   REQUIRE_THROWS_WITH(to_device(mlp.parameters(), Device::cuda), Contains("cuda"));
   REQUIRE(mlp.parameters()[0]->device() == Device::cpu);  // left where it was
 }
+
+TEST_CASE("filled constants hold one value and take no gradient") {
+  Tape<float> tape;
+  Var<float> ones = tape.filled(Shape{3, 2}, 1.0f);
+  REQUIRE(ones.to_host() == std::vector<float>(6, 1.0f));
+  REQUIRE_FALSE(ones.requires_grad());
+}
