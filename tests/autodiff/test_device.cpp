@@ -3,6 +3,7 @@
 // (never crashes). tests/cuda/test_autodiff_device.cpp covers the GPU itself.
 #include <catch2/catch.hpp>
 
+#include "autodiff/device_noise.hpp"
 #include "autodiff/modules/mlp.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/safetensors.hpp"
@@ -73,4 +74,9 @@ TEST_CASE("filled constants hold one value and take no gradient") {
   Var<float> ones = tape.filled(Shape{3, 2}, 1.0f);
   REQUIRE(ones.to_host() == std::vector<float>(6, 1.0f));
   REQUIRE_FALSE(ones.requires_grad());
+}
+
+TEST_CASE("device noise needs a GPU and a cuda tape") {
+  if (device::available(Device::cuda)) return;  // the cuda tests cover it there
+  REQUIRE_THROWS_WITH(DeviceNoise(1), Catch::Contains("cuda"));
 }

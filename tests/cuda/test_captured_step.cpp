@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "autodiff/device_noise.hpp"
 #include "autodiff/modules/mlp.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/optim/adam.hpp"
@@ -92,4 +93,40 @@ TEST_CASE("a training step captured as a CUDA graph equals the same steps on the
   REQUIRE_FALSE(ok.read(tape_gpu.stream()));
   REQUIRE(values_of(gpu.parameters()) == before);
   REQUIRE(adam_gpu.steps() == adam_cpu.steps());
+}
+
+TEST_CASE("device noise draws fresh normals and members inside a captured graph") {
+  Tape<float> tape(Device::cuda);
+  DeviceNoise noise(3);
+  const std::vector<int32_t> pool_host{1, 4, 6};
+  int32_t* pool = static_cast<int32_t*>(device::allocate(pool_host.size() * sizeof(int32_t), Device::cuda));
+  device::copy(pool, Device::cuda, pool_host.data(), Device::cpu, pool_host.size() * sizeof(int32_t),
+               cuda::default_stream);
+  Buffer<float> eps_out(Shape{64, 5}, Device::cuda);
+  std::vector<int32_t> members_out(100);
+  auto draw = [&] {
+    tape.reset();
+    Var<float> eps = noise.normal(tape, Shape{64, 5});
+    const int32_t* m = noise.members(tape, 100, pool, 3);
+    device::copy(eps_out.data(), Device::cuda, eps.value(), Device::cuda, eps_out.bytes(), tape.stream());
+    (void)m;
+  };
+  draw();
+  device::synchronize(tape.stream());
+  REQUIRE(noise.normal_counter() == 64 * 5 / 4);
+  REQUIRE(noise.member_counter() == 100);
+  cuda::Graph graph;
+  graph.capture(tape.stream(), draw);
+  graph.launch(tape.stream());
+  device::synchronize(tape.stream());
+  const auto first = eps_out.to_host();
+  graph.launch(tape.stream());
+  device::synchronize(tape.stream());
+  const auto second = eps_out.to_host();
+  int same = 0;
+  for (size_t i = 0; i < first.size(); ++i) same += first[i] == second[i];
+  REQUIRE(same < 3);
+  REQUIRE(noise.normal_counter() == 3 * (64 * 5 / 4));
+  REQUIRE(noise.member_counter() == 300);
+  device::release(pool, Device::cuda);
 }
