@@ -70,17 +70,18 @@ template <class T> Var<T> squashed_gaussian_sample(Var<T> mu, Var<T> log_std, Va
   check_gaussian("squashed_gaussian_sample", mu, log_std, eps);
   if (eps.requires_grad()) fail("squashed_gaussian_sample", "eps requires a gradient: expected noise as a constant");
   Var<T> a = mu.tape->result(mu.shape(), detail::any_grad(mu, log_std));
+  // Element-wise: every leading dimension (an ensemble's M too) counts as rows.
+  const int64_t rows = mu.numel() / std::max<int64_t>(mu.cols(), 1);
   bool done = false;  // set by the cuda branch
   if constexpr (device::have_cuda) {
     if (detail::on_cuda(*mu.tape)) {
-      cuda::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr,
-                                         mu.rows(), mu.cols(), mu.tape->stream());
+      cuda::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr, rows,
+                                         mu.cols(), mu.tape->stream());
       done = true;
     }
   }
   if (!done)
-    cpu::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr, mu.rows(),
-                                      mu.cols());
+    cpu::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr, rows, mu.cols());
   if (a.requires_grad()) mu.tape->record({&squashed_sample_backward<T>, a.id, {mu.id, log_std.id, eps.id, -1}});
   return a;
 }

@@ -202,6 +202,19 @@ TEST_CASE("squashed_gaussian_sample") {
                             constant_input(random_input("eps", {4, 3}, -2, 2))}));
 }
 
+TEST_CASE("squashed_gaussian_sample on an ensemble's [M, n, d]") {
+  // Every member's rows are squashed, not only the first n (an earlier bug).
+  require_passes(gradcheck("squashed_gaussian_sample",
+                           [](Tape<double>&, const Vs& v) { return squashed_gaussian_sample(v[0], v[1], v[2]); },
+                           {random_input("mu", {3, 4, 2}), random_input("log_std", {3, 4, 2}, -2, 0.5),
+                            constant_input(random_input("eps", {3, 4, 2}, -2, 2))}));
+  Tape<double> tape;
+  std::vector<double> mu(24, 0.3), ls(24, -1.0), eps(24, 0.5);
+  Var<double> a = squashed_gaussian_sample(tape.constant(Shape{3, 4, 2}, mu.data()), tape.constant(Shape{3, 4, 2}, ls.data()),
+                                           tape.constant(Shape{3, 4, 2}, eps.data()));
+  for (double v : a.to_host()) REQUIRE(v == Approx(std::tanh(0.3 + std::exp(-1.0) * 0.5)));
+}
+
 TEST_CASE("squashed_gaussian_log_prob") {
   require_passes(gradcheck("squashed_gaussian_log_prob",
                            [](Tape<double>&, const Vs& v) { return squashed_gaussian_log_prob(v[0], v[1], v[2]); },
