@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# On a machine with an NVIDIA GPU: builds the CUDA backend into build-gpu, runs the
-# `cuda`-labelled tests (which must run, not skip), then the GPU benchmarks, which end
-# with one table: kernel, time, GB/s or GFLOP/s, % of this card's ceiling measured in
-# the same run (device-to-device memcpy bandwidth, 8192^3 SGEMM).
-# Usage: scripts/gpu_check.sh [extra benchmark flags, e.g. --benchmark_filter=gemm]
+# On a machine with an NVIDIA GPU, the one script that checks and times everything GPU-side:
+#   1. builds the whole project with the CUDA backend into build-gpu;
+#   2. runs every `cuda`-labelled test (kernels vs the CPU, autodiff ops and training
+#      steps on device vs cpu tapes, CUDA graphs, whole agent updates GPU vs CPU) and the
+#      trainer's device test, which must RUN, not skip;
+#   3. runs the GPU benchmarks: each kernel (time, GB/s or GFLOP/s, % of this card's
+#      ceiling measured in the same run) and the whole MAAC update (op by op, as a CUDA
+#      graph, and beside a cuBLAS GEMM-only replay of the same shapes).
+# Usage: scripts/gpu_check.sh [extra flags for bench_cuda_kernels, e.g. --benchmark_filter=gemm]
+# Exit: 0 all passed, 1 a test failed, 2 no usable GPU (tests skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${BUILD_DIR:-build-gpu}"
@@ -12,24 +17,23 @@ jobs="$(nproc)"
 if command -v nvidia-smi >/dev/null; then nvidia-smi -L; else echo "gpu_check: nvidia-smi not found"; fi
 
 cmake -S . -B "$build_dir" -DMAAC_CUDA=ON -DMAAC_BUILD_TESTS=ON -DMAAC_BUILD_BENCH=ON -DCMAKE_BUILD_TYPE=Release
-# Only the CUDA layer's targets: the check does not depend on the rest of the tree building.
-cuda_tests=(test_cuda_device_buffer test_cuda_gemm test_cuda_elementwise test_cuda_sampling
-            test_cuda_reduce_optim test_cuda_random test_cuda_reduce_index)
-cmake --build "$build_dir" -j "$jobs" --target maac_kernels_cuda "${cuda_tests[@]}" bench_cuda_kernels
+cmake --build "$build_dir" -j "$jobs"
 
 # Tests: a skipped test here means no usable GPU, which is a failure of this check.
 tests_ok=1
 ctest_log="$(mktemp)"
-if ! ctest --test-dir "$build_dir" -L cuda --output-on-failure | tee "$ctest_log"; then tests_ok=0; fi
+if ! ctest --test-dir "$build_dir" -j 4 -L cuda --output-on-failure | tee "$ctest_log"; then tests_ok=0; fi
 if grep -q "(Skipped)" "$ctest_log"; then
   echo "gpu_check: CUDA tests were skipped: no usable GPU on this machine" >&2
   exit 2
 fi
+if ! ctest --test-dir "$build_dir" -R "run.device" --output-on-failure; then tests_ok=0; fi
 rm -f "$ctest_log"
 
-# Benchmarks (each checks its result against the CPU before timing), then the table.
-MAAC_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" \
-  "$build_dir/bin/bench_cuda_kernels" --benchmark_min_time=0.2 "$@"
+# Benchmarks (each checks its result against the CPU or for finiteness before timing).
+export MAAC_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+"$build_dir/bin/bench_cuda_kernels" --benchmark_min_time=0.2 "$@"
+if [[ -x "$build_dir/bin/bench_cuda_maac_update" ]]; then "$build_dir/bin/bench_cuda_maac_update"; fi
 
 if [[ $tests_ok -eq 0 ]]; then
   echo "gpu_check: some CUDA tests FAILED (see above)" >&2
