@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "autodiff/gradcheck.hpp"
+#include "rl/captured_actor_update.hpp"
 #include "rl/maac_objective.hpp"
 #include "rl_fixture.hpp"
 
@@ -290,4 +291,30 @@ TEST_CASE("capturable reward models: never-terminating masks are written on the 
   REQUIRE(m.to_host() == std::vector<double>{1, 1, 1});
   REQUIRE(checked_alive<double>(terminating, tape, tape.constant(Shape{3, 2}, s.data())).to_host() ==
           std::vector<double>{0, 0, 0});
+}
+
+TEST_CASE("the captured actor update refuses settings it cannot capture, naming them") {
+  Rng rng(1);
+  DynamicsModelOptions mo;
+  mo.members = 2;
+  mo.hidden = {4};
+  PolicyOptions po;
+  po.hidden = {4};
+  CriticOptions co;
+  co.hidden = {4};
+  DynamicsModel<float> model(3, 2, mo, rng);
+  SquashedGaussianPolicy<float> policy(3, 2, po, rng);
+  TwinCritic<float> critic(3, 2, co, rng);
+  Adam<float> adam(policy.parameters(), AdamOptions{});
+  QuadraticReward<float> free_running(0.1, 0.1), terminating(0.1, 0.1, 0.0, 2.0);
+  MaacObjectiveOptions o;  // routed evaluation by default
+  REQUIRE_THAT(CapturedActorUpdate::not_capturable(o, free_running), Catch::Contains("routed"));
+  REQUIRE_THROWS_WITH(CapturedActorUpdate(policy, adam, model, critic, free_running, o, 8, 1),
+                      Catch::Contains("objective.evaluation"));
+  o.evaluation = EnsembleEvaluation::all_then_select;
+  REQUIRE(CapturedActorUpdate::not_capturable(o, free_running).empty());
+  REQUIRE_THROWS_WITH(CapturedActorUpdate(policy, adam, model, critic, terminating, o, 8, 1),
+                      Catch::Contains("not capturable"));
+  // Capturable settings on cpu networks: refused for the device (or for want of a GPU).
+  REQUIRE_THROWS(CapturedActorUpdate(policy, adam, model, critic, free_running, o, 8, 1));
 }
