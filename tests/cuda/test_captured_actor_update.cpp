@@ -184,7 +184,9 @@ TEST_CASE("captured actor update: warm-up, capture, fresh noise per replay, equa
   update.noise().set_counters(normal, member);
   CapturedActorStep op = update.run_op_by_op(s0.data(), 0.2);
   REQUIRE(op.loss == Approx(replay.loss).epsilon(1e-6));
-  cuda::test::require_close(values_of(ps), after_replay, 1e-6, 1e-5);
+  // The same kernels in the same order; the margin covers reductions whose order of
+  // additions may vary between launches (docs/cuda.md, "Atomics vs reductions").
+  cuda::test::require_close(values_of(ps), after_replay, 1e-5, 1e-5);
   REQUIRE(adam.steps() == before.steps + 1);
 
   // Same state and inputs, counters not rewound: the next replay draws other noise.
