@@ -52,6 +52,12 @@ template <class T> Var<T> slice_cols(Var<T> x, int64_t start, int64_t count);
 template <class T> std::vector<Var<T>> split_cols(Var<T> x, const std::vector<int64_t>& sizes);
 template <class T> Var<T> gather_rows(Var<T> x, const std::vector<int32_t>& rows);            // y[i] = x[rows[i]]
 template <class T> Var<T> scatter_rows(Var<T> x, const std::vector<int32_t>& rows, int64_t n); // y[rows[i]] += x[i]
+// all[M,n,d] -> [n,d], y[i] = all[member[i], i]: each row keeps one member's output of an
+// all-members evaluation. member: n ids in the tape's device memory (host memory on a cpu
+// tape, e.g. tape.indices()), read when the op runs and again in backward, so they must
+// stay valid until then. No host data, so it can be captured in a CUDA graph. On cuda an
+// id outside [0, M) gives a NaN row (ids are not read back); on cpu it throws.
+template <class T> Var<T> select_members(Var<T> all, const int32_t* member);
 template <class T> Var<T> tile_rows(Var<T> x, int64_t times);         // [n,d] -> [times*n, d], copies stacked
 template <class T> Var<T> broadcast_rows(Var<T> x, int64_t n);        // [1,d] -> [n,d]
 template <class T> Var<T> reshape(Var<T> x, Shape shape);             // same storage, no copy

@@ -9,3 +9,9 @@ if(MAAC_HAVE_CUDA)
   endif()
   target_link_libraries(bench_cuda_kernels PRIVATE maac_kernels_cuda maac_kernels)
 endif()
+
+# One MAAC policy update on the GPU: op by op, as a CUDA graph, and its cuBLAS GEMM replay.
+if(MAAC_HAVE_CUDA)
+  add_executable(bench_cuda_maac_update cuda_maac_update.cpp)
+  target_link_libraries(bench_cuda_maac_update PRIVATE maac_rl maac_kernels_cuda fmt::fmt)
+endif()

@@ -96,28 +96,66 @@ typename DynamicsModel<T>::Prediction DynamicsModel<T>::predict_rows(Tape<T>& ta
     Var<T> xn = mul(sub(x, in_norm_.mean_rows(tape, member_of_row)), in_norm_.inv_std_rows(tape, member_of_row));
     return heads(net_.forward_routed(tape, xn, route_rows(member_of_row, M)));
   }
-  // All members on all rows, then row i keeps member m_i's output (row m_i * n + i).
-  Var<T> xt = reshape(tile_rows(x, M), Shape{M, n, in_dim()});
-  Var<T> xn = mul(sub(xt, in_norm_.mean_all(tape)), in_norm_.inv_std_all(tape));
-  Var<T> out = net_.forward_all(tape, xn);  // [M, n, 2 out]
-  std::vector<int32_t> pick(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) {
+  // All members on all rows, then each row keeps its member's output: the graph-mode
+  // code with the host ids copied to the tape's device (checked here, where they are read).
+  for (int64_t i = 0; i < n; ++i)
     if (member_of_row[i] < 0 || member_of_row[i] >= M)
       throw std::invalid_argument("DynamicsModel::predict_rows: row " + std::to_string(i) + " has member " +
                                   std::to_string(member_of_row[i]) + ", expected < " + std::to_string(M));
-    pick[i] = static_cast<int32_t>(member_of_row[i] * n + i);
-  }
-  return heads(gather_rows(reshape(out, Shape{M * n, 2 * out_dim()}), pick));
+  return predict_selected(tape, x, tape.upload_indices(member_of_row.data(), n));
+}
+
+template <class T>
+typename DynamicsModel<T>::Prediction DynamicsModel<T>::predict_selected(Tape<T>& tape, Var<T> x,
+                                                                         const int32_t* member) {
+  const int64_t n = x.rows(), M = members();
+  if (x.shape().rank() != 2 || x.cols() != in_dim() || member == nullptr)
+    throw std::invalid_argument("DynamicsModel::predict_selected: x " + x.shape().str() +
+                                (member ? "" : " without member ids") + ", expected [n, " + std::to_string(in_dim()) +
+                                "] and n member ids");
+  Var<T> xt = reshape(tile_rows(x, M), Shape{M, n, in_dim()});
+  Var<T> xn = mul(sub(xt, in_norm_.mean_all(tape)), in_norm_.inv_std_all(tape));
+  Var<T> out = net_.forward_all(tape, xn);  // [M, n, 2 out]
+  return heads(select_members(out, member));
+}
+
+template <class T>
+void DynamicsModel<T>::check_sample(const char* who, Var<T> s, Var<T> a, Var<T> eps) const {
+  if (s.shape() != Shape{s.rows(), obs_} || a.shape() != Shape{s.rows(), act_} ||
+      eps.shape() != Shape{s.rows(), out_dim()} || eps.requires_grad())
+    throw std::invalid_argument(std::string("DynamicsModel::") + who + ": s " + s.shape().str() + ", a " +
+                                a.shape().str() + ", eps " + eps.shape().str() + ": expected [n, " +
+                                std::to_string(obs_) + "], [n, " + std::to_string(act_) + "] and constant [n, " +
+                                std::to_string(out_dim()) + "]");
+}
+
+template <class T>
+Var<T> DynamicsModel<T>::sample_selected(Tape<T>& tape, Var<T> s, Var<T> a, const int32_t* member, Var<T> eps,
+                                         ModelNoiseScale noise) {
+  check_sample("sample_selected", s, a, eps);
+  Prediction p = predict_selected(tape, concat_cols<T>({s, a}), member);
+  Var<T> z = gaussian_sample(p.mean, noise_scale(p.log_var, noise), eps);
+  return add(mul(z, out_norm_.std_selected(tape, member, s.rows())), out_norm_.mean_selected(tape, member, s.rows()));
+}
+
+template <class T>
+Var<T> DynamicsModel<T>::next_state_selected(Tape<T>& tape, Var<T> s, Var<T> a, const int32_t* member, Var<T> eps,
+                                             ModelNoiseScale noise) {
+  Var<T> y = sample_selected(tape, s, a, member, eps, noise);
+  return add(s, out_dim() == obs_ ? y : slice_cols(y, 0, obs_));
+}
+
+template <class T>
+bool DynamicsModel<T>::sync_device() const {
+  const bool in = in_norm_.sync_device();
+  const bool out = out_norm_.sync_device();
+  return in || out;
 }
 
 template <class T>
 Var<T> DynamicsModel<T>::sample_rows(Tape<T>& tape, Var<T> s, Var<T> a, const std::vector<int32_t>& member_of_row,
                                      Var<T> eps, EnsembleEvaluation evaluation, ModelNoiseScale noise) {
-  if (s.shape() != Shape{s.rows(), obs_} || a.shape() != Shape{s.rows(), act_} ||
-      eps.shape() != Shape{s.rows(), out_dim()} || eps.requires_grad())
-    throw std::invalid_argument("DynamicsModel::sample_rows: s " + s.shape().str() + ", a " + a.shape().str() +
-                                ", eps " + eps.shape().str() + ": expected [n, " + std::to_string(obs_) + "], [n, " +
-                                std::to_string(act_) + "] and constant [n, " + std::to_string(out_dim()) + "]");
+  check_sample("sample_rows", s, a, eps);
   Prediction p = predict_rows(tape, concat_cols<T>({s, a}), member_of_row, evaluation);
   // z: [n, out] in normalised space, then mapped back with the row's member statistics.
   Var<T> z = gaussian_sample(p.mean, noise_scale(p.log_var, noise), eps);

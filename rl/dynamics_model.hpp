@@ -44,6 +44,19 @@ class DynamicsModel {
   Prediction predict_rows(Tape<T>& tape, Var<T> x, const std::vector<int32_t>& member_of_row,
                           EnsembleEvaluation evaluation = EnsembleEvaluation::routed);
 
+  // Graph mode: every member on every row, then row i keeps member[i]'s output
+  // (select_members). member: n ids in the tape's device memory (host memory on a cpu
+  // tape), valid until backward. No host data is read or uploaded, so a cuda tape can
+  // capture it in a CUDA graph; M times the work of routed evaluation.
+  Prediction predict_selected(Tape<T>& tape, Var<T> x, const int32_t* member);
+  Var<T> sample_selected(Tape<T>& tape, Var<T> s, Var<T> a, const int32_t* member, Var<T> eps,
+                         ModelNoiseScale noise = ModelNoiseScale::std_dev);
+  Var<T> next_state_selected(Tape<T>& tape, Var<T> s, Var<T> a, const int32_t* member, Var<T> eps,
+                             ModelNoiseScale noise = ModelNoiseScale::std_dev);
+  // Brings the normalisers' device copies up to date (see EnsembleNormalizer): call it
+  // before replaying a graph that reads them. Returns whether anything was uploaded.
+  bool sync_device() const;
+
   // Differentiable sample of the raw target: denorm(mu + scale * eps) for each row's member.
   // s: [n, obs], a: [n, act], eps: constant [n, out] -> [n, out]
   Var<T> sample_rows(Tape<T>& tape, Var<T> s, Var<T> a, const std::vector<int32_t>& member_of_row, Var<T> eps,
@@ -83,6 +96,7 @@ class DynamicsModel {
  private:
   Prediction heads(Var<T> out);  // [.., n, 2 out] -> mean, bounded log-variance
   Var<T> noise_scale(Var<T> log_var, ModelNoiseScale noise);
+  void check_sample(const char* who, Var<T> s, Var<T> a, Var<T> eps) const;
 
   int64_t obs_, act_;
   DynamicsModelOptions options_;

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "autodiff/ops.hpp"
+
 namespace maac::rl {
 namespace {
 // Builds [n, dim] from per-member rows of a [M, dim] table (optionally inverted).
@@ -24,6 +26,12 @@ Var<T> per_row(Tape<T>& tape, const std::vector<T>& table, int64_t members, int6
   }
   return tape.constant(Shape{n, dim}, out.data());
 }
+template <class T> std::vector<T> inverted(const std::vector<T>& v) {
+  std::vector<T> out(v.size());
+  for (size_t i = 0; i < v.size(); ++i) out[i] = T(1) / v[i];
+  return out;
+}
+enum Table { kMean = 0, kStd = 1, kInvStd = 2 };
 }  // namespace
 
 template <class T>
@@ -54,11 +62,54 @@ void EnsembleNormalizer<T>::fit(int64_t member, const T* data, int64_t n_data, c
 }
 
 template <class T>
-Var<T> EnsembleNormalizer<T>::inv_std_all(Tape<T>& tape) const {
-  std::vector<T> out(static_cast<size_t>(members * dim));
-  for (int64_t i = 0; i < members * dim; ++i) out[i] = T(1) / std[i];
-  return tape.constant(Shape{members, 1, dim}, out.data());
+bool EnsembleNormalizer<T>::device_stale() const {
+  return cache_.d_mean.device() != Device::cuda || cache_.mean != mean || cache_.std != std;
 }
+
+template <class T>
+bool EnsembleNormalizer<T>::sync_device() const {
+  const size_t size = static_cast<size_t>(members * dim);
+  if (mean.size() != size || std.size() != size)
+    throw std::invalid_argument("EnsembleNormalizer: tables of " + std::to_string(mean.size()) + " means and " +
+                                std::to_string(std.size()) + " stds, expected members x dim = " +
+                                std::to_string(size));
+  if (!device_stale()) return false;
+  if (cache_.d_mean.device() != Device::cuda) {
+    // Allocated once: the addresses stay fixed for captured graphs.
+    const Shape s{members, 1, dim};
+    cache_.d_mean = Buffer<T>(s, Device::cuda);
+    cache_.d_std = Buffer<T>(s, Device::cuda);
+    cache_.d_inv_std = Buffer<T>(s, Device::cuda);
+  }
+  // cuda::default_stream: synchronous with respect to every stream (autodiff/device.hpp).
+  cache_.d_mean.copy_from_host(mean);
+  cache_.d_std.copy_from_host(std);
+  cache_.d_inv_std.copy_from_host(inverted(std));
+  cache_.mean = mean;
+  cache_.std = std;
+  return true;
+}
+
+template <class T>
+Var<T> EnsembleNormalizer<T>::table_all(Tape<T>& tape, int which) const {
+  const Shape s{members, 1, dim};
+  if (tape.device() == Device::cuda) {
+    sync_device();
+    const Buffer<T>& b = which == kMean ? cache_.d_mean : which == kStd ? cache_.d_std : cache_.d_inv_std;
+    // A device-to-device copy into the tape: capturable.
+    return tape.constant(TensorView<T>{const_cast<T*>(b.data()), s, Device::cuda});
+  }
+  if (which == kInvStd) {
+    const std::vector<T> inv = inverted(std);
+    return tape.constant(s, inv.data());
+  }
+  return tape.constant(s, (which == kMean ? mean : std).data());
+}
+
+template <class T> Var<T> EnsembleNormalizer<T>::mean_all(Tape<T>& tape) const { return table_all(tape, kMean); }
+template <class T> Var<T> EnsembleNormalizer<T>::std_all(Tape<T>& tape) const { return table_all(tape, kStd); }
+template <class T> Var<T> EnsembleNormalizer<T>::inv_std_all(Tape<T>& tape) const { return table_all(tape, kInvStd); }
+
 template <class T>
 Var<T> EnsembleNormalizer<T>::mean_rows(Tape<T>& tape, const std::vector<int32_t>& member_of_row) const {
   return per_row(tape, mean, members, dim, member_of_row, false);
@@ -70,6 +121,16 @@ Var<T> EnsembleNormalizer<T>::std_rows(Tape<T>& tape, const std::vector<int32_t>
 template <class T>
 Var<T> EnsembleNormalizer<T>::inv_std_rows(Tape<T>& tape, const std::vector<int32_t>& member_of_row) const {
   return per_row(tape, std, members, dim, member_of_row, true);
+}
+
+// [M, 1, dim] broadcast to [M, n, dim] (multiplying ones: exact), then row i of member[i].
+template <class T>
+Var<T> EnsembleNormalizer<T>::mean_selected(Tape<T>& tape, const int32_t* member, int64_t n) const {
+  return select_members(mul(tape.filled(Shape{members, n, dim}, T(1)), mean_all(tape)), member);
+}
+template <class T>
+Var<T> EnsembleNormalizer<T>::std_selected(Tape<T>& tape, const int32_t* member, int64_t n) const {
+  return select_members(mul(tape.filled(Shape{members, n, dim}, T(1)), std_all(tape)), member);
 }
 
 template struct EnsembleNormalizer<float>;

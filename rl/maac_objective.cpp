@@ -14,11 +14,6 @@ void check_options(const MaacObjectiveOptions& o) {
                                 std::to_string(o.samples_per_state) + ", gamma " + std::to_string(o.gamma) +
                                 ": expected H >= 0, K >= 1, P >= 1, 0 <= gamma <= 1");
 }
-template <class T>
-Var<T> ones(Tape<T>& tape, int64_t n) {
-  std::vector<T> v(static_cast<size_t>(n), T(1));
-  return tape.constant(Shape{n, 1}, v.data());
-}
 }  // namespace
 
 template <class T>
@@ -44,50 +39,99 @@ MaacNoise<T> MaacNoise<T>::draw(const MaacObjectiveOptions& o, int64_t n_start, 
 }
 
 template <class T>
-MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& policy,
-                                       DynamicsModel<T>& model, TwinCritic<T>& critic, const RewardModel<T>& reward,
-                                       double alpha, const MaacNoise<T>& noise, const MaacObjectiveOptions& o) {
-  check_options(o);
-  const int64_t n = s0.rows(), obs = policy.obs_dim(), act = policy.act_dim(), N = o.samples_per_state * n;
-  const int64_t H = o.horizon, K = o.terminal_samples;
-  if (!(alpha >= 0.0))
-    throw std::invalid_argument("maac objective: alpha " + std::to_string(alpha) + ", expected >= 0");
-  if (s0.shape() != Shape{n, obs} || model.obs_dim() != obs || model.act_dim() != act || critic.obs_dim() != obs ||
-      critic.act_dim() != act)
-    throw std::invalid_argument("maac objective: s0 " + s0.shape().str() + ", policy obs/act " + std::to_string(obs) +
-                                "/" + std::to_string(act) + ", model " + std::to_string(model.obs_dim()) + "/" +
-                                std::to_string(model.act_dim()) + ", critic " + std::to_string(critic.obs_dim()) + "/" +
-                                std::to_string(critic.act_dim()) + ": expected s0 [n, obs] and equal dimensions");
-  bool noise_ok = noise.rows == N && int64_t(noise.action_eps.size()) == H && int64_t(noise.model_eps.size()) == H &&
-                  int64_t(noise.members.size()) == H && int64_t(noise.terminal_eps.size()) == K * N * act;
-  for (int64_t t = 0; noise_ok && t < H; ++t)
-    noise_ok = int64_t(noise.action_eps[t].size()) == N * act &&
-               int64_t(noise.model_eps[t].size()) == N * model.out_dim() && int64_t(noise.members[t].size()) == N;
-  if (!noise_ok)
-    throw std::invalid_argument("maac objective: noise drawn for " + std::to_string(noise.rows) + " rows and " +
-                                std::to_string(noise.action_eps.size()) + " steps, expected N = " + std::to_string(N) +
-                                " rows, H = " + std::to_string(H) + " steps and K = " + std::to_string(K) +
-                                " terminal samples");
+MaacNoiseVars<T> MaacNoiseVars<T>::from_host(Tape<T>& tape, const MaacNoise<T>& noise, int64_t act_dim,
+                                             int64_t model_out_dim) {
+  const int64_t N = noise.rows, H = static_cast<int64_t>(noise.action_eps.size());
+  bool ok = N >= 1 && act_dim >= 1 && model_out_dim >= 1 && int64_t(noise.model_eps.size()) == H &&
+            int64_t(noise.members.size()) == H && int64_t(noise.terminal_eps.size()) % (N * act_dim) == 0 &&
+            !noise.terminal_eps.empty();
+  for (int64_t t = 0; ok && t < H; ++t)
+    ok = int64_t(noise.action_eps[t].size()) == N * act_dim &&
+         int64_t(noise.model_eps[t].size()) == N * model_out_dim && int64_t(noise.members[t].size()) == N;
+  if (!ok)
+    throw std::invalid_argument("MaacNoiseVars::from_host: noise of " + std::to_string(N) + " rows, " +
+                                std::to_string(H) + " steps, " + std::to_string(noise.terminal_eps.size()) +
+                                " terminal eps: expected [N, " + std::to_string(act_dim) + "] and [N, " +
+                                std::to_string(model_out_dim) + "] eps and N members per step, [K N, " +
+                                std::to_string(act_dim) + "] terminal eps");
+  MaacNoiseVars<T> z;
+  z.rows = N;
+  for (int64_t t = 0; t < H; ++t) {
+    z.action_eps.push_back(tape.constant(Shape{N, act_dim}, noise.action_eps[t].data()));
+    z.model_eps.push_back(tape.constant(Shape{N, model_out_dim}, noise.model_eps[t].data()));
+    z.members.push_back(tape.upload_indices(noise.members[t].data(), N));
+  }
+  z.terminal_eps =
+      tape.constant(Shape{int64_t(noise.terminal_eps.size()) / act_dim, act_dim}, noise.terminal_eps.data());
+  return z;
+}
 
+template <class T>
+MaacNoiseVars<T> MaacNoiseVars<T>::draw(Tape<T>& tape, DeviceNoise& gen, const MaacObjectiveOptions& o,
+                                        int64_t n_start, int64_t act_dim, int64_t model_out_dim, const int32_t* pool,
+                                        int64_t pool_size) {
+  check_options(o);
+  MaacNoiseVars<T> z;
+  z.rows = o.samples_per_state * n_start;
+  for (int64_t t = 0; t < o.horizon; ++t) {
+    z.action_eps.push_back(gen.normal(tape, Shape{z.rows, act_dim}));
+    z.model_eps.push_back(gen.normal(tape, Shape{z.rows, model_out_dim}));
+    // A member per row: drawn afresh each step, or once and kept along the path.
+    z.members.push_back(t == 0 || o.member_choice == MemberChoice::per_step
+                            ? gen.members(tape, z.rows, pool, pool_size)
+                            : z.members.back());
+  }
+  z.terminal_eps = gen.normal(tape, Shape{o.terminal_samples * z.rows, act_dim});
+  return z;
+}
+
+namespace {
+
+// alpha as a host number (op-by-op path, exactly as before) or a [1, 1] node (graph mode).
+template <class T> struct Alpha {
+  double value = 0.0;
+  Var<T> var;
+  Var<T> times(Var<T> x) const { return var.valid() ? mul(x, var) : scale(x, value); }
+};
+
+void check_shapes(const char* who, int64_t n, int64_t obs, int64_t act, Shape s0, int64_t model_obs,
+                  int64_t model_act, int64_t critic_obs, int64_t critic_act) {
+  if (s0 != Shape{n, obs} || model_obs != obs || model_act != act || critic_obs != obs || critic_act != act)
+    throw std::invalid_argument(std::string(who) + ": s0 " + s0.str() + ", policy obs/act " + std::to_string(obs) +
+                                "/" + std::to_string(act) + ", model " + std::to_string(model_obs) + "/" +
+                                std::to_string(model_act) + ", critic " + std::to_string(critic_obs) + "/" +
+                                std::to_string(critic_act) + ": expected s0 [n, obs] and equal dimensions");
+}
+
+// The objective shared by both entry points. host_members: the host ids for the
+// op-by-op path (routed or all-then-select per options.evaluation); nullptr in graph
+// mode, where each step selects with z.members[t] on the device.
+template <class T>
+MaacObjective<T> objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& model,
+                           TwinCritic<T>& critic, const RewardModel<T>& reward, const Alpha<T>& alpha,
+                           const MaacNoiseVars<T>& z, const std::vector<std::vector<int32_t>>* host_members,
+                           const MaacObjectiveOptions& o) {
+  const int64_t n = s0.rows(), N = o.samples_per_state * n, H = o.horizon, K = o.terminal_samples;
   // s: [N, obs], P copies of the start states stacked.
   Var<T> s = o.samples_per_state > 1 ? tile_rows(s0, o.samples_per_state) : s0;
-  Var<T> mask = ones(tape, N);  // [N, 1] constant: 1 until the path terminates
+  Var<T> mask = tape.filled(Shape{N, 1}, T(1));  // [N, 1] constant: 1 until the path terminates
   Var<T> J, first_log_prob;
   const bool along_path = o.entropy == EntropyBonus::along_path;
   double discount = 1.0;
   for (int64_t t = 0; t < H; ++t) {
-    auto pi = policy.sample(tape, s, tape.constant(Shape{N, act}, noise.action_eps[t].data()));
+    auto pi = policy.sample(tape, s, z.action_eps[t]);
     if (t == 0) first_log_prob = pi.log_prob;
     Var<T> s_next;
     {
       // The model passes the gradient from s' back to (s, a) but keeps none itself.
       FrozenParams<T> frozen(tape);
-      s_next = model.next_state_rows(tape, s, pi.action, noise.members[t],
-                                     tape.constant(Shape{N, model.out_dim()}, noise.model_eps[t].data()), o.evaluation,
-                                     o.model_noise);
+      s_next = host_members ? model.next_state_rows(tape, s, pi.action, (*host_members)[t], z.model_eps[t],
+                                                    o.evaluation, o.model_noise)
+                            : model.next_state_selected(tape, s, pi.action, z.members[t], z.model_eps[t],
+                                                        o.model_noise);
     }
     Var<T> term = reward.reward(tape, s, pi.action, s_next);  // [N, 1]
-    if (along_path) term = sub(term, scale(pi.log_prob, alpha));
+    if (along_path) term = sub(term, alpha.times(pi.log_prob));
     term = scale(mul(term, mask), discount);
     J = J.valid() ? add(J, term) : term;
     // Rewards up to and including the terminating step count; nothing after it does.
@@ -98,27 +142,91 @@ MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussia
 
   // Terminal value: K actions at s_H, min over the twin Qs, averaged over the K samples.
   Var<T> sK = K > 1 ? tile_rows(s, K) : s;  // [K N, obs]
-  auto pi = policy.sample(tape, sK, tape.constant(Shape{K * N, act}, noise.terminal_eps.data()));
+  auto pi = policy.sample(tape, sK, z.terminal_eps);
   Var<T> value;
   {
     FrozenParams<T> frozen(tape);
     value = critic.min_q(tape, sK, pi.action);  // [K N, 1]
   }
-  if (along_path) value = sub(value, scale(pi.log_prob, alpha));
+  if (along_path) value = sub(value, alpha.times(pi.log_prob));
   if (K > 1) value = reshape(mean_rows(reshape(value, Shape{K, N})), Shape{N, 1});
   Var<T> terminal = scale(mul(value, mask), discount);
   J = J.valid() ? add(J, terminal) : terminal;
 
   if (!along_path) {
-    // First action only: at H = 0 the first action is terminal sample k = 0.
-    if (H == 0) {
-      std::vector<int32_t> first(static_cast<size_t>(N));
-      std::iota(first.begin(), first.end(), 0);
-      first_log_prob = K > 1 ? gather_rows(pi.log_prob, first) : pi.log_prob;
-    }
-    J = sub(J, scale(first_log_prob, alpha));
+    // First action only: at H = 0 the first action is terminal sample k = 0, rows 0 .. N
+    // (a slice, not a gather, so no indices are uploaded).
+    if (H == 0)
+      first_log_prob =
+          K > 1 ? reshape(slice_cols(reshape(pi.log_prob, Shape{1, K * N}), 0, N), Shape{N, 1}) : pi.log_prob;
+    J = sub(J, alpha.times(first_log_prob));
   }
   return {scale(mean(J), -1.0), J};
+}
+
+}  // namespace
+
+template <class T>
+MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& policy,
+                                       DynamicsModel<T>& model, TwinCritic<T>& critic, const RewardModel<T>& reward,
+                                       double alpha, const MaacNoise<T>& noise, const MaacObjectiveOptions& o) {
+  check_options(o);
+  const int64_t n = s0.rows(), obs = policy.obs_dim(), act = policy.act_dim(), N = o.samples_per_state * n;
+  const int64_t H = o.horizon, K = o.terminal_samples;
+  if (!(alpha >= 0.0))
+    throw std::invalid_argument("maac objective: alpha " + std::to_string(alpha) + ", expected >= 0");
+  check_shapes("maac objective", n, obs, act, s0.shape(), model.obs_dim(), model.act_dim(), critic.obs_dim(),
+               critic.act_dim());
+  bool noise_ok = noise.rows == N && int64_t(noise.action_eps.size()) == H && int64_t(noise.model_eps.size()) == H &&
+                  int64_t(noise.members.size()) == H && int64_t(noise.terminal_eps.size()) == K * N * act;
+  for (int64_t t = 0; noise_ok && t < H; ++t)
+    noise_ok = int64_t(noise.action_eps[t].size()) == N * act &&
+               int64_t(noise.model_eps[t].size()) == N * model.out_dim() && int64_t(noise.members[t].size()) == N;
+  if (!noise_ok)
+    throw std::invalid_argument("maac objective: noise drawn for " + std::to_string(noise.rows) + " rows and " +
+                                std::to_string(noise.action_eps.size()) + " steps, expected N = " + std::to_string(N) +
+                                " rows, H = " + std::to_string(H) + " steps and K = " + std::to_string(K) +
+                                " terminal samples");
+  // The eps as constants; the members stay host ids (routing is host-driven).
+  MaacNoiseVars<T> z;
+  z.rows = N;
+  for (int64_t t = 0; t < H; ++t) {
+    z.action_eps.push_back(tape.constant(Shape{N, act}, noise.action_eps[t].data()));
+    z.model_eps.push_back(tape.constant(Shape{N, model.out_dim()}, noise.model_eps[t].data()));
+  }
+  z.terminal_eps = tape.constant(Shape{K * N, act}, noise.terminal_eps.data());
+  return objective(tape, s0, policy, model, critic, reward, Alpha<T>{alpha, {}}, z, &noise.members, o);
+}
+
+template <class T>
+MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& policy,
+                                       DynamicsModel<T>& model, TwinCritic<T>& critic, const RewardModel<T>& reward,
+                                       Var<T> alpha, const MaacNoiseVars<T>& z, const MaacObjectiveOptions& o) {
+  check_options(o);
+  if (o.evaluation != EnsembleEvaluation::all_then_select)
+    throw std::invalid_argument(
+        "maac objective (graph mode): options.evaluation is routed, expected all_then_select (routing groups rows "
+        "by member on the host; use the MaacNoise entry point for it)");
+  const int64_t n = s0.rows(), obs = policy.obs_dim(), act = policy.act_dim(), N = o.samples_per_state * n;
+  const int64_t H = o.horizon, K = o.terminal_samples;
+  check_shapes("maac objective (graph mode)", n, obs, act, s0.shape(), model.obs_dim(), model.act_dim(),
+               critic.obs_dim(), critic.act_dim());
+  if (!alpha.valid() || alpha.shape() != Shape{1, 1} || alpha.requires_grad())
+    throw std::invalid_argument("maac objective (graph mode): alpha " +
+                                (alpha.valid() ? alpha.shape().str() : std::string("empty")) +
+                                ", expected a constant [1, 1] node");
+  bool ok = z.rows == N && int64_t(z.action_eps.size()) == H && int64_t(z.model_eps.size()) == H &&
+            int64_t(z.members.size()) == H && z.terminal_eps.valid() && z.terminal_eps.shape() == Shape{K * N, act};
+  for (int64_t t = 0; ok && t < H; ++t)
+    ok = z.action_eps[t].valid() && z.action_eps[t].shape() == Shape{N, act} && z.model_eps[t].valid() &&
+         z.model_eps[t].shape() == Shape{N, model.out_dim()} && z.members[t] != nullptr;
+  if (!ok)
+    throw std::invalid_argument("maac objective (graph mode): noise for " + std::to_string(z.rows) + " rows and " +
+                                std::to_string(z.action_eps.size()) + " steps, expected N = " + std::to_string(N) +
+                                " rows, H = " + std::to_string(H) + " steps of [N, " + std::to_string(act) +
+                                "] and [N, " + std::to_string(model.out_dim()) + "] eps with member ids, and [" +
+                                std::to_string(K * N) + ", " + std::to_string(act) + "] terminal eps");
+  return objective(tape, s0, policy, model, critic, reward, Alpha<T>{0.0, alpha}, z, nullptr, o);
 }
 
 template <class T>
@@ -135,10 +243,15 @@ Var<T> sac_actor_loss(Tape<T>& tape, Var<T> s, SquashedGaussianPolicy<T>& policy
 
 template struct MaacNoise<float>;
 template struct MaacNoise<double>;
+template struct MaacNoiseVars<float>;
+template struct MaacNoiseVars<double>;
 #define MAAC_INSTANTIATE(T)                                                                                           \
   template MaacObjective<T> maac_policy_objective(Tape<T>&, Var<T>, SquashedGaussianPolicy<T>&, DynamicsModel<T>&,    \
                                                   TwinCritic<T>&, const RewardModel<T>&, double, const MaacNoise<T>&, \
                                                   const MaacObjectiveOptions&);                                       \
+  template MaacObjective<T> maac_policy_objective(Tape<T>&, Var<T>, SquashedGaussianPolicy<T>&, DynamicsModel<T>&,    \
+                                                  TwinCritic<T>&, const RewardModel<T>&, Var<T>,                      \
+                                                  const MaacNoiseVars<T>&, const MaacObjectiveOptions&);              \
   template Var<T> sac_actor_loss(Tape<T>&, Var<T>, SquashedGaussianPolicy<T>&, TwinCritic<T>&, double, Var<T>);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)

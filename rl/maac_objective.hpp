@@ -6,6 +6,7 @@
 #pragma once
 #include <vector>
 
+#include "autodiff/device_noise.hpp"
 #include "rl/critic.hpp"
 #include "rl/dynamics_model.hpp"
 #include "rl/policy.hpp"
@@ -44,6 +45,27 @@ struct MaacNoise {
                         int64_t act_dim, Rng& rng);
 };
 
+// The same randomness as tape nodes and member ids in the tape's device memory (host
+// memory on a cpu tape): what an update captured as a CUDA graph uses, since it can
+// neither upload host vectors nor read ids on the host.
+template <class T>
+struct MaacNoiseVars {
+  int64_t rows = 0;
+  std::vector<Var<T>> action_eps;       // H x constant [N, act]
+  std::vector<Var<T>> model_eps;        // H x constant [N, model out]
+  std::vector<const int32_t*> members;  // H x [N] ids; per_trajectory repeats step 0's pointer
+  Var<T> terminal_eps;                  // constant [K N, act]
+
+  // Host noise copied onto `tape` (constants and tape.upload_indices): the same numbers
+  // as `noise`, for tests that compare devices and for the host entry point below.
+  static MaacNoiseVars from_host(Tape<T>& tape, const MaacNoise<T>& noise, int64_t act_dim, int64_t model_out_dim);
+  // Drawn on a cuda tape by `gen` (fresh numbers on every graph replay). Members come
+  // uniformly from `pool` (pool_size ids in device memory, e.g. the model's sampling
+  // members), once per step or, for per_trajectory, once at t = 0.
+  static MaacNoiseVars draw(Tape<T>& tape, DeviceNoise& gen, const MaacObjectiveOptions& options, int64_t n_start,
+                            int64_t act_dim, int64_t model_out_dim, const int32_t* pool, int64_t pool_size);
+};
+
 template <class T>
 struct MaacObjective {
   Var<T> loss;     // [1, 1] = -mean(J)
@@ -56,6 +78,17 @@ MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussia
                                        DynamicsModel<T>& model, TwinCritic<T>& critic, const RewardModel<T>& reward,
                                        double alpha, const MaacNoise<T>& noise, const MaacObjectiveOptions& options);
 
+// Graph mode: the same objective with the noise as nodes, alpha a constant [1, 1] node
+// (so a replay reads the current value from device memory), and the ensemble evaluated
+// with all members, each row keeping its own member's output (select_members): nothing is
+// read from or uploaded by the host, so on a cuda tape it can be captured in a CUDA graph
+// when the reward model is capturable(). Requires options.evaluation == all_then_select
+// (routed evaluation groups rows by member on the host); throws naming it otherwise.
+template <class T>
+MaacObjective<T> maac_policy_objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& policy,
+                                       DynamicsModel<T>& model, TwinCritic<T>& critic, const RewardModel<T>& reward,
+                                       Var<T> alpha, const MaacNoiseVars<T>& noise, const MaacObjectiveOptions& options);
+
 // The SAC actor loss mean(alpha log pi(a|s) - min_j Q_j(s, a)) with a ~ pi(s; eps):
 // what the MAAC objective reduces to at H = 0, K = 1, P = 1.
 template <class T>
@@ -64,5 +97,7 @@ Var<T> sac_actor_loss(Tape<T>& tape, Var<T> s, SquashedGaussianPolicy<T>& policy
 
 extern template struct MaacNoise<float>;
 extern template struct MaacNoise<double>;
+extern template struct MaacNoiseVars<float>;
+extern template struct MaacNoiseVars<double>;
 
 }  // namespace maac::rl

@@ -11,8 +11,7 @@ namespace maac::rl {
 
 template <class T>
 Var<T> RewardModel<T>::alive(Tape<T>& tape, Var<T> s_next) const {
-  std::vector<T> ones(static_cast<size_t>(s_next.rows()), T(1));
-  return tape.constant(Shape{s_next.rows(), 1}, ones.data());
+  return tape.filled(Shape{s_next.rows(), 1}, T(1));
 }
 
 template <class T>
@@ -22,6 +21,7 @@ Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next) 
     throw std::invalid_argument("RewardModel::alive: returned " + m.shape().str() +
                                 (m.requires_grad() ? " with a gradient" : "") + ", expected a constant [" +
                                 std::to_string(s_next.rows()) + ", 1]");
+  if (m.device() != Device::cpu) return m;  // trusted: see the header
   const std::vector<T> mv = host_copy(m);
   for (int64_t i = 0; i < m.numel(); ++i)
     if (mv[i] != T(0) && mv[i] != T(1))
@@ -50,12 +50,12 @@ Var<T> QuadraticReward<T>::reward(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> s_ne
 
 template <class T>
 Var<T> QuadraticReward<T>::alive(Tape<T>& tape, Var<T> s_next) const {
+  if (terminate_above_ <= 0.0) return tape.filled(Shape{s_next.rows(), 1}, T(1));
+  // A host predicate: reads s' back (not capturable, see capturable()).
   std::vector<T> mask(static_cast<size_t>(s_next.rows()), T(1));
-  if (terminate_above_ > 0.0) {
-    const std::vector<T> sv = host_copy(s_next);
-    for (int64_t i = 0; i < s_next.rows(); ++i)
-      if (std::fabs(double(sv[i * s_next.cols()])) > terminate_above_) mask[i] = T(0);
-  }
+  const std::vector<T> sv = host_copy(s_next);
+  for (int64_t i = 0; i < s_next.rows(); ++i)
+    if (std::fabs(double(sv[i * s_next.cols()])) > terminate_above_) mask[i] = T(0);
   return tape.constant(Shape{s_next.rows(), 1}, mask.data());
 }
 

@@ -12,11 +12,18 @@ class RewardModel {
   // r(s, a, s'), differentiable in all three.  s: [n, obs], a: [n, act], s_next: [n, obs] -> [n, 1]
   virtual Var<T> reward(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> s_next) const = 0;
   // 1 where s' is not terminal, 0 where it is: a constant [n, 1] without gradient.
-  // The default never terminates.
+  // The default never terminates (ones written on the tape's device: no host data).
   virtual Var<T> alive(Tape<T>& tape, Var<T> s_next) const;
+  // True when reward() and alive() read nothing on the host and upload nothing on a cuda
+  // tape, so that an update using them can be captured as a CUDA graph. A model whose
+  // termination is a host predicate (most envs) or that uploads constants says false;
+  // the default claims nothing.
+  virtual bool capturable() const { return false; }
 };
 
-// alive() with its contract checked: a constant [n, 1] of zeros and ones.
+// alive() with its contract checked: a constant [n, 1] of zeros and ones. The values
+// are checked on cpu tapes only: reading a device mask back would synchronise (and
+// could not be captured), so device masks are trusted.
 template <class T>
 Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next);
 
@@ -30,6 +37,8 @@ class QuadraticReward : public RewardModel<T> {
                   double terminate_above = 0.0);
   Var<T> reward(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> s_next) const override;
   Var<T> alive(Tape<T>& tape, Var<T> s_next) const override;
+  // Without termination everything stays on the device.
+  bool capturable() const override { return terminate_above_ <= 0.0; }
 
  private:
   double state_weight_, action_weight_, progress_weight_, terminate_above_;

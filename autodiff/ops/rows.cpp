@@ -4,6 +4,7 @@
 
 #include "autodiff/ops/common.hpp"
 #include "kernels/cuda/device_buffer.hpp"
+#include "kernels/cuda/members.hpp"
 #include "kernels/cuda/rows.hpp"
 
 namespace maac {
@@ -209,6 +210,52 @@ template <class T> Var<T> scatter_rows(Var<T> x, const std::vector<int32_t>& row
   return y;
 }
 
+// y[i] = all[member[i], i];  dall[member[i], i] += dy[i] (each pair picked once: no atomics)
+template <class T> static void select_members_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
+  auto& all = t.node(r.in[0]);
+  const int64_t M = all.shape[0], n = y.shape.rows(), d = y.shape.cols();
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      cuda::select_member_rows_backward(y.grad, r.index, all.grad, M, n, d, t.stream());
+      return;
+    }
+  }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t c = 0; c < d; ++c) all.grad[(r.index[i] * n + i) * d + c] += y.grad[i * d + c];
+}
+
+template <class T> Var<T> select_members(Var<T> all, const int32_t* member) {
+  detail::check_var("select_members", "all", all);
+  if (all.shape().rank() != 3 || member == nullptr)
+    fail("select_members", "all " + all.shape().str() + (member ? "" : " without member ids") +
+                               ": expected all [M,n,d] and n member ids");
+  Tape<T>& t = *all.tape;
+  const int64_t M = all.shape()[0], n = all.rows(), d = all.cols();
+  Var<T> y = t.result(Shape{n, d}, all.requires_grad());
+  bool done = false;  // set by the cuda branch
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(t)) {
+      // The ids stay on the device (no check there: an id outside [0, M) gives a NaN row).
+      cuda::select_member_rows(all.value(), member, y.value(), M, n, d, t.stream());
+      done = true;
+    }
+  }
+  if (!done)
+    for (int64_t i = 0; i < n; ++i) {
+      if (member[i] < 0 || member[i] >= M)
+        fail("select_members", "row " + std::to_string(i) + " has member " + std::to_string(member[i]) +
+                                   ": expected 0 <= member < " + std::to_string(M));
+      std::copy_n(all.value() + (member[i] * n + i) * d, d, y.value() + i * d);
+    }
+  if (y.requires_grad()) {
+    typename Tape<T>::Record rec{&select_members_backward<T>, y.id, {all.id, -1, -1, -1}};
+    rec.index = member;
+    t.record(rec);
+  }
+  return y;
+}
+
 // y[j*n + i] = x[i] (tile_rows) or y[i] = x[0] (broadcast_rows, n = 1);  dx[i] += sum_j dy[j*n + i]
 template <class T> static void tile_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
@@ -262,6 +309,7 @@ template <class T> Var<T> reshape(Var<T> x, Shape shape) {
   template std::vector<Var<T>> split_cols(Var<T>, const std::vector<int64_t>&); \
   template Var<T> gather_rows(Var<T>, const std::vector<int32_t>&);             \
   template Var<T> scatter_rows(Var<T>, const std::vector<int32_t>&, int64_t);   \
+  template Var<T> select_members(Var<T>, const int32_t*);                       \
   template Var<T> tile_rows(Var<T>, int64_t);                                   \
   template Var<T> broadcast_rows(Var<T>, int64_t);                              \
   template Var<T> reshape(Var<T>, Shape);

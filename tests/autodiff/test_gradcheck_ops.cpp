@@ -148,6 +148,22 @@ TEST_CASE("scatter_rows") {
                            {random_input("x", {3, 2})}));
 }
 
+TEST_CASE("select_members") {
+  // all [M=3, n=4, d=2]; row i keeps member[i] (host memory: the cpu tape's device).
+  const std::vector<int32_t> member{2, 0, 1, 2};
+  require_passes(gradcheck("select_members",
+                           [&](Tape<double>&, const Vs& v) { return square(select_members(v[0], member.data())); },
+                           {random_input("all", {3, 4, 2})}));
+}
+
+TEST_CASE("select_members rejects a member outside [0, M)") {
+  Tape<double> tape;
+  std::vector<double> x(12, 1.0);
+  const std::vector<int32_t> bad{0, 3};
+  REQUIRE_THROWS_AS(select_members(tape.input(Shape{3, 2, 2}, x.data()), bad.data()), std::invalid_argument);
+  REQUIRE_THROWS_AS(select_members(tape.input(Shape{6, 2}, x.data()), bad.data()), std::invalid_argument);
+}
+
 TEST_CASE("tile_rows") {
   require_passes(gradcheck("tile_rows", [](Tape<double>&, const Vs& v) { return tile_rows(v[0], 3); },
                            {random_input("x", {2, 4})}));

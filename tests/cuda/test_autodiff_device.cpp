@@ -193,6 +193,13 @@ TEST_CASE("shape and row ops match the cpu tape") {
           [](auto& v) { return gather_rows(v[0], {5, 0, 2, 2, 5, 5, 1}); }, kSum);
   compare("scatter_rows", {uniform_leaf({7, 3})},
           [](auto& v) { return scatter_rows(v[0], {5, 0, 2, 2, 5, 5, 1}, 8); }, kSum);
+  compare("select_members", {uniform_leaf({3, 5, 4})},
+          [](auto& v) {
+            // The ids in each tape's device memory (uploaded on cuda).
+            static const std::vector<int32_t> ids{2, 0, 1, 1, 2};
+            return select_members(v[0], v[0].tape->upload_indices(ids.data(), 5));
+          },
+          kElem);
   compare("tile_rows", {uniform_leaf({3, 4})}, [](auto& v) { return tile_rows(v[0], 5); }, kSum);
   compare("broadcast_rows", {uniform_leaf({1, 4})}, [](auto& v) { return broadcast_rows(v[0], 9); }, kSum);
   compare("reshape", {uniform_leaf({3, 4}), uniform_leaf({2, 6})},

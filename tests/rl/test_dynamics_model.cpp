@@ -229,3 +229,24 @@ TEST_CASE("MAAC updates through a learned model improve the return on the true s
   INFO("true 3-step return " << before << " -> " << after);
   REQUIRE(after > before + 0.2 * std::fabs(before));
 }
+
+TEST_CASE("normaliser tables: a fit is seen by the next use; the device copy is never shared or trusted blindly") {
+  EnsembleNormalizer<double> norm(2, 3);
+  const std::vector<double> data{1, 2, 3, 5, 6, 7, 9, 10, 11};
+  Tape<double> tape;
+  REQUIRE(norm.mean_all(tape).to_host() == std::vector<double>(6, 0.0));
+  norm.fit(1, data.data(), 3, {0, 1, 2});
+  // The cpu tape reads the host tables on every use.
+  std::vector<double> mean = norm.mean_all(tape).to_host();
+  REQUIRE(mean[3] == Approx(5.0));
+  REQUIRE(norm.inv_std_all(tape).to_host()[3] == Approx(1.0 / norm.std[3]));
+  // No device copy yet: stale by definition, and a copy of the normaliser starts without one.
+  REQUIRE(norm.device_stale());
+  EnsembleNormalizer<double> copy = norm;
+  REQUIRE(copy.device_stale());
+  REQUIRE(copy.mean == norm.mean);
+  // Graph-mode per-row statistics from member ids equal the host per-row tables.
+  const std::vector<int32_t> ids{1, 0, 1, 1};
+  REQUIRE(norm.mean_selected(tape, ids.data(), 4).to_host() == norm.mean_rows(tape, ids).to_host());
+  REQUIRE(norm.std_selected(tape, ids.data(), 4).to_host() == norm.std_rows(tape, ids).to_host());
+}

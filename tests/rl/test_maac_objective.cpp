@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "autodiff/gradcheck.hpp"
+#include "rl/captured_actor_update.hpp"
 #include "rl/maac_objective.hpp"
 #include "rl_fixture.hpp"
 
@@ -205,4 +206,115 @@ TEST_CASE("MAAC objective checks its noise and options") {
   MaacObjectiveOptions bad = o;
   bad.terminal_samples = 0;
   REQUIRE_THROWS_AS(MaacNoise<double>::draw(bad, t.n, t.model, t.act, rng), std::invalid_argument);
+}
+
+namespace {
+// The graph-mode entry point (noise as nodes, device member ids, alpha a [1, 1] node) on a
+// cpu tape, where the "device" ids are host memory.
+Evaluation evaluate_graph_mode(TinySetup& t, const RewardModel<double>& reward, const MaacNoise<double>& noise,
+                               const MaacObjectiveOptions& o) {
+  Tape<double> tape;
+  zero_grad(t.policy.parameters());
+  MaacNoiseVars<double> z = MaacNoiseVars<double>::from_host(tape, noise, t.act, t.model.out_dim());
+  const double alpha = kAlpha;
+  auto obj = maac_policy_objective(tape, tape.constant(Shape{t.n, t.obs}, t.s0.data()), t.policy, t.model, t.critic,
+                                   reward, tape.constant(Shape{1, 1}, &alpha), z, o);
+  tape.backward(obj.loss);
+  Evaluation e{obj.loss.item(), {}};
+  for (Parameter<double>* p : t.policy.parameters())
+    e.grads.insert(e.grads.end(), p->grad().host().begin(), p->grad().host().end());
+  return e;
+}
+}  // namespace
+
+TEST_CASE("the graph-mode objective equals the host-noise objective") {
+  for (MemberChoice choice : {MemberChoice::per_step, MemberChoice::per_trajectory})
+    for (EntropyBonus entropy : {EntropyBonus::along_path, EntropyBonus::first_action})
+      for (int64_t H : {0, 1, 3}) {
+        INFO("H " << H << ", per_trajectory " << (choice == MemberChoice::per_trajectory) << ", first_action "
+                  << (entropy == EntropyBonus::first_action));
+        TinySetup t;
+        QuadraticReward<double> reward(0.5, 0.1, 1.0);
+        MaacObjectiveOptions o;
+        o.horizon = H;
+        o.terminal_samples = 2;
+        o.samples_per_state = 2;
+        o.member_choice = choice;
+        o.entropy = entropy;
+        Rng noise_rng(31);
+        auto noise = MaacNoise<double>::draw(o, t.n, t.model, t.act, noise_rng);
+        Evaluation routed = evaluate(t, reward, noise, o);
+        o.evaluation = EnsembleEvaluation::all_then_select;
+        Evaluation graph = evaluate_graph_mode(t, reward, noise, o);
+        REQUIRE(graph.loss == Approx(routed.loss).epsilon(1e-12));
+        REQUIRE(graph.grads.size() == routed.grads.size());
+        for (size_t i = 0; i < graph.grads.size(); ++i) REQUIRE(graph.grads[i] == Approx(routed.grads[i]).margin(1e-12));
+      }
+}
+
+TEST_CASE("the graph-mode objective checks its evaluation, alpha and noise") {
+  TinySetup t;
+  QuadraticReward<double> reward(0.5, 0.1);
+  MaacObjectiveOptions o;
+  o.horizon = 2;
+  o.terminal_samples = 1;
+  Rng rng(3);
+  auto noise = MaacNoise<double>::draw(o, t.n, t.model, t.act, rng);
+  Tape<double> tape;
+  MaacNoiseVars<double> z = MaacNoiseVars<double>::from_host(tape, noise, t.act, t.model.out_dim());
+  Var<double> s0 = tape.constant(Shape{t.n, t.obs}, t.s0.data());
+  const double alpha = 0.1;
+  Var<double> a = tape.constant(Shape{1, 1}, &alpha);
+  // Routed evaluation groups rows on the host: not available in graph mode.
+  REQUIRE_THROWS_WITH(maac_policy_objective(tape, s0, t.policy, t.model, t.critic, reward, a, z, o),
+                      Catch::Contains("routed"));
+  o.evaluation = EnsembleEvaluation::all_then_select;
+  REQUIRE_NOTHROW(maac_policy_objective(tape, s0, t.policy, t.model, t.critic, reward, a, z, o));
+  REQUIRE_THROWS_AS(maac_policy_objective(tape, s0, t.policy, t.model, t.critic, reward,
+                                          tape.constant(Shape{1, 2}, t.s0.data()), z, o),
+                    std::invalid_argument);
+  MaacNoiseVars<double> short_z = z;
+  short_z.members.pop_back();
+  REQUIRE_THROWS_AS(maac_policy_objective(tape, s0, t.policy, t.model, t.critic, reward, a, short_z, o),
+                    std::invalid_argument);
+  // Host noise of the wrong width is refused when it is copied onto the tape.
+  REQUIRE_THROWS_AS(MaacNoiseVars<double>::from_host(tape, noise, t.act + 1, t.model.out_dim()), std::invalid_argument);
+}
+
+TEST_CASE("capturable reward models: never-terminating masks are written on the tape's device") {
+  QuadraticReward<double> free_running(0.5, 0.1), terminating(0.5, 0.1, 0.0, 1.0);
+  REQUIRE(free_running.capturable());
+  REQUIRE_FALSE(terminating.capturable());
+  Tape<double> tape;
+  std::vector<double> s(6, 5.0);
+  Var<double> m = checked_alive<double>(free_running, tape, tape.constant(Shape{3, 2}, s.data()));
+  REQUIRE(m.to_host() == std::vector<double>{1, 1, 1});
+  REQUIRE(checked_alive<double>(terminating, tape, tape.constant(Shape{3, 2}, s.data())).to_host() ==
+          std::vector<double>{0, 0, 0});
+}
+
+TEST_CASE("the captured actor update refuses settings it cannot capture, naming them") {
+  Rng rng(1);
+  DynamicsModelOptions mo;
+  mo.members = 2;
+  mo.hidden = {4};
+  PolicyOptions po;
+  po.hidden = {4};
+  CriticOptions co;
+  co.hidden = {4};
+  DynamicsModel<float> model(3, 2, mo, rng);
+  SquashedGaussianPolicy<float> policy(3, 2, po, rng);
+  TwinCritic<float> critic(3, 2, co, rng);
+  Adam<float> adam(policy.parameters(), AdamOptions{});
+  QuadraticReward<float> free_running(0.1, 0.1), terminating(0.1, 0.1, 0.0, 2.0);
+  MaacObjectiveOptions o;  // routed evaluation by default
+  REQUIRE_THAT(CapturedActorUpdate::not_capturable(o, free_running), Catch::Contains("routed"));
+  REQUIRE_THROWS_WITH(CapturedActorUpdate(policy, adam, model, critic, free_running, o, 8, 1),
+                      Catch::Contains("objective.evaluation"));
+  o.evaluation = EnsembleEvaluation::all_then_select;
+  REQUIRE(CapturedActorUpdate::not_capturable(o, free_running).empty());
+  REQUIRE_THROWS_WITH(CapturedActorUpdate(policy, adam, model, critic, terminating, o, 8, 1),
+                      Catch::Contains("not capturable"));
+  // Capturable settings on cpu networks: refused for the device (or for want of a GPU).
+  REQUIRE_THROWS(CapturedActorUpdate(policy, adam, model, critic, free_running, o, 8, 1));
 }
