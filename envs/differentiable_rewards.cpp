@@ -76,8 +76,6 @@ class TapeRewardBase : public DifferentiableReward<T> {
     if (v.shape().rank() != 2 || v.cols() != cols)
       throw std::invalid_argument(
           fmt::format("{} reward: {} has shape {}, expected [n, {}]", name_, what, v.shape().str(), cols));
-    if (v.device() != Device::cpu)
-      throw std::invalid_argument(fmt::format("{} reward: {} is not on the cpu", name_, what));
   }
 
   std::string name_;
@@ -96,6 +94,7 @@ class HalfCheetahReward final : public TapeRewardBase<T> {
  public:
   using TapeRewardBase<T>::TapeRewardBase;
   std::string_view stand_in() const override { return "forward reward: x velocity in s' instead of dx/dt over the step"; }
+  bool capturable() const override { return true; }
 
  private:
   using E = HalfCheetahEnv;

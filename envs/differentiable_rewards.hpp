@@ -30,6 +30,9 @@ class DifferentiableReward {
   virtual Var<T> alive(Var<T> s_next) const = 0;
   // Empty when the tape reward equals the env's; otherwise what differs.
   virtual std::string_view stand_in() const = 0;
+  // True when reward and alive are tape ops only (no values read on the host), so a
+  // CUDA graph can capture them; false for termination checks made on the host.
+  virtual bool capturable() const { return false; }
 };
 
 // The tape functions of `env` (by its spec name; the DoubleIntegrator's Q and R and the

@@ -10,9 +10,19 @@ EnvRewardModel::EnvRewardModel(const envs::Env& env) : reward_(envs::make_differ
   }
 }
 
+Var<float> EnvRewardModel::action_constant(Tape<float>& tape, const std::vector<float>& host,
+                                           std::unique_ptr<Buffer<float>>& dev) const {
+  const Shape shape{1, static_cast<int64_t>(host.size())};
+  if (tape.device() == Device::cpu) return tape.constant(shape, host.data());
+  if (!dev || dev->device() != tape.device()) {
+    dev = std::make_unique<Buffer<float>>(shape, tape.device());
+    dev->copy_from_host(host);
+  }
+  return tape.constant(dev->view());
+}
+
 Var<float> EnvRewardModel::reward(Tape<float>& tape, Var<float> s, Var<float> a, Var<float> s_next) const {
-  const int64_t act = static_cast<int64_t>(mid_.size());
-  Var<float> env_a = add(mul(a, tape.constant(Shape{1, act}, half_range_.data())), tape.constant(Shape{1, act}, mid_.data()));
+  Var<float> env_a = add(mul(a, action_constant(tape, half_range_, half_range_dev_)), action_constant(tape, mid_, mid_dev_));
   return reward_->reward(s, env_a, s_next);
 }
 

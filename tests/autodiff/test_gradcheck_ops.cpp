@@ -156,7 +156,7 @@ TEST_CASE("select_members") {
                            {random_input("all", {3, 4, 2})}));
 }
 
-TEST_CASE("select_members rejects a member outside [0, M)") {
+TEST_CASE("select_members rejects a member id out of range") {
   Tape<double> tape;
   std::vector<double> x(12, 1.0);
   const std::vector<int32_t> bad{0, 3};
@@ -218,7 +218,7 @@ TEST_CASE("squashed_gaussian_sample") {
                             constant_input(random_input("eps", {4, 3}, -2, 2))}));
 }
 
-TEST_CASE("squashed_gaussian_sample on an ensemble's [M, n, d]") {
+TEST_CASE("squashed_gaussian_sample on an ensemble's M x n x d input") {
   // Every member's rows are squashed, not only the first n (an earlier bug).
   require_passes(gradcheck("squashed_gaussian_sample",
                            [](Tape<double>&, const Vs& v) { return squashed_gaussian_sample(v[0], v[1], v[2]); },

@@ -209,3 +209,15 @@ TEST_CASE("the tape reward rejects inputs of the wrong shape", "[env]") {
   Var<double> short_rows = tape.constant(Shape{1, 3}, z.data());
   CHECK_THROWS_WITH(fn->reward(s, short_rows, s), Catch::Contains("rows"));
 }
+
+TEST_CASE("only rewards that read nothing on the host are capturable", "[env]") {
+  // HalfCheetah never terminates and uses tape ops only; the others check health (or
+  // take atan2, or upload their cost matrix) on the host.
+  const std::map<std::string, bool> expected{{"HalfCheetah", true},     {"Hopper", false},   {"Walker2d", false},
+                                             {"Ant", false},            {"InvertedPendulum", false},
+                                             {"Pendulum", false},       {"DoubleIntegrator", false}};
+  for (const auto& [name, capturable] : expected) {
+    INFO(name);
+    REQUIRE(make_differentiable_reward<float>(*make_env(name))->capturable() == capturable);
+  }
+}

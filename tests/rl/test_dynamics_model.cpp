@@ -230,7 +230,7 @@ TEST_CASE("MAAC updates through a learned model improve the return on the true s
   REQUIRE(after > before + 0.2 * std::fabs(before));
 }
 
-TEST_CASE("normaliser tables: a fit is seen by the next use; the device copy is never shared or trusted blindly") {
+TEST_CASE("normaliser tables - a fit is seen by the next use and the device copy is never shared or trusted blindly") {
   EnsembleNormalizer<double> norm(2, 3);
   const std::vector<double> data{1, 2, 3, 5, 6, 7, 9, 10, 11};
   Tape<double> tape;

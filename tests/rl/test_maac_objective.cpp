@@ -281,7 +281,7 @@ TEST_CASE("the graph-mode objective checks its evaluation, alpha and noise") {
   REQUIRE_THROWS_AS(MaacNoiseVars<double>::from_host(tape, noise, t.act + 1, t.model.out_dim()), std::invalid_argument);
 }
 
-TEST_CASE("capturable reward models: never-terminating masks are written on the tape's device") {
+TEST_CASE("capturable reward models write never-terminating masks on the tape's device") {
   QuadraticReward<double> free_running(0.5, 0.1), terminating(0.5, 0.1, 0.0, 1.0);
   REQUIRE(free_running.capturable());
   REQUIRE_FALSE(terminating.capturable());

@@ -244,7 +244,7 @@ TEST_CASE("episodes keep the environment's own time limit unless the config sets
   REQUIRE(ck.get<int64_t>("trainer.counters")[7] == 2);  // episodes completed
 }
 
-TEST_CASE("run.device = cuda fails clearly without a GPU and writes nothing; with one it trains") {
+TEST_CASE("run.device = cuda fails clearly without a GPU and writes nothing, and trains with one") {
   Config c = tiny_config();
   c.set("run.device=cuda");
   fs::path dir = fresh_dir("device");
