@@ -36,6 +36,7 @@ template <class T> Var<T> unary(Unary f, Var<T> x);
 template <class T> Var<T> exp(Var<T> x) { return unary(Unary::exp, x); }
 template <class T> Var<T> log(Var<T> x) { return unary(Unary::log, x); }
 template <class T> Var<T> square(Var<T> x) { return unary(Unary::square, x); }
+template <class T> Var<T> reciprocal(Var<T> x) { return unary(Unary::reciprocal, x); }  // 1 / x
 template <class T> Var<T> tanh(Var<T> x) { return unary(Unary::tanh, x); }
 template <class T> Var<T> relu(Var<T> x) { return unary(Unary::relu, x); }
 template <class T> Var<T> silu(Var<T> x) { return unary(Unary::silu, x); }

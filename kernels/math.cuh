@@ -9,7 +9,7 @@
 namespace maac::math {
 
 // Element-wise functions with a derivative; the tape's unary op selects one by value.
-enum class Unary : int { identity, relu, tanh, silu, softplus, sigmoid, exp, log, square };
+enum class Unary : int { identity, relu, tanh, silu, softplus, sigmoid, exp, log, square, reciprocal };
 
 template <class T> MAAC_HD T sigmoid(T x) {
   // Two branches keep exp() from overflowing for large |x|.
@@ -34,6 +34,7 @@ template <class T> MAAC_HD T unary_forward(Unary f, T x) {
     case Unary::exp: return std::exp(x);
     case Unary::log: return std::log(x);
     case Unary::square: return x * x;
+    case Unary::reciprocal: return T(1) / x;
   }
   return x;
 }
@@ -50,6 +51,7 @@ template <class T> MAAC_HD T unary_derivative(Unary f, T x, T y) {
     case Unary::exp: return y;
     case Unary::log: return T(1) / x;
     case Unary::square: return T(2) * x;
+    case Unary::reciprocal: return -y * y;
   }
   return T(1);
 }

@@ -35,6 +35,7 @@ template <class T> void forward_block(math::Unary f, const T* xp, T* yp, int64_t
     case math::Unary::exp: y = x.exp(); return;
     case math::Unary::log: y = x.log(); return;
     case math::Unary::square: y = x.square(); return;
+    case math::Unary::reciprocal: y = x.inverse(); return;
     case math::Unary::softplus: unary_forward(f, xp, yp, n); return;  // rare: reference loop
   }
 }
@@ -59,6 +60,7 @@ template <class T> void backward_block(math::Unary f, const T* xp, const T* yp, 
     case math::Unary::exp: dx += dy * y; return;
     case math::Unary::log: dx += dy / x; return;
     case math::Unary::square: dx += T(2) * dy * x; return;
+    case math::Unary::reciprocal: dx -= dy * y.square(); return;
     case math::Unary::softplus: unary_backward(f, xp, yp, dyp, dxp, n); return;
   }
 }

@@ -57,7 +57,7 @@ template <class T> struct BiasActBackwardX {
 };
 
 void check_unary(math::Unary f, const char* what) {
-  if (int(f) < int(math::Unary::identity) || int(f) > int(math::Unary::square))
+  if (int(f) < int(math::Unary::identity) || int(f) > int(math::Unary::reciprocal))
     throw std::invalid_argument(std::string(what) + ": unknown Unary value " + std::to_string(int(f)));
 }
 void check_binary(math::Binary f, const char* what) {

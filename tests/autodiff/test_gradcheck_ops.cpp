@@ -91,6 +91,11 @@ void check_unary(Unary f, const char* name, double lo, double hi, std::vector<do
 TEST_CASE("exp") { check_unary(Unary::exp, "exp", -2, 2); }
 TEST_CASE("log") { check_unary(Unary::log, "log", 0.2, 3); }
 TEST_CASE("square") { check_unary(Unary::square, "square", -2, 2); }
+TEST_CASE("reciprocal") {
+  // Both signs, kept away from the pole at 0.
+  require_passes(gradcheck("reciprocal", [](Tape<double>&, const Vs& v) { return reciprocal(v[0]); },
+                           {random_input("x", {4, 5}, -3, 3, 3, {0.0}, 0.3)}));
+}
 TEST_CASE("tanh") { check_unary(Unary::tanh, "tanh", -3, 3); }
 TEST_CASE("relu") { check_unary(Unary::relu, "relu", -2, 2, {0.0}); }
 TEST_CASE("silu") { check_unary(Unary::silu, "silu", -4, 4); }

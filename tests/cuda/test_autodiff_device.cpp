@@ -155,13 +155,13 @@ TEST_CASE("scalar, unary and clamp ops match the cpu tape") {
   compare("scale", {uniform_leaf({6, 4})}, [](auto& v) { return scale(v[0], -1.7); }, kElem);
   compare("add_scalar", {uniform_leaf({6, 4})}, [](auto& v) { return add_scalar(v[0], 0.3); }, kElem);
   const Unary fs[] = {Unary::identity, Unary::relu, Unary::tanh, Unary::silu, Unary::softplus,
-                      Unary::sigmoid, Unary::exp, Unary::log, Unary::square};
+                      Unary::sigmoid, Unary::exp, Unary::log, Unary::square, Unary::reciprocal};
   for (Unary f : fs) {
     CAPTURE(int(f));
     // Inside the domain (log of positives) and off relu's kink.
     Leaf x = f == Unary::log ? uniform_leaf({7, 5}, 0.1f, 3.f) : uniform_leaf({7, 5}, -3.f, 3.f);
     for (float& e : x.values)
-      if (std::fabs(e) < 1e-3f) e = 0.5f;
+      if (std::fabs(e) < (f == Unary::reciprocal ? 0.2f : 1e-3f)) e = 0.5f;  // reciprocal: off its pole
     compare("unary", {x}, [f](auto& v) { return unary(f, v[0]); }, kElem);
   }
   // Values kept away from the bounds, where the gradient switches.

@@ -19,7 +19,7 @@ namespace {
 
 // Inputs inside each function's domain and away from kinks (relu at 0, min ties).
 template <class T> std::vector<T> inputs_for(math::Unary f, int64_t n) {
-  if (f == math::Unary::log) return uniform<T>(n, T(0.1), T(3));
+  if (f == math::Unary::log || f == math::Unary::reciprocal) return uniform<T>(n, T(0.1), T(3));
   auto x = uniform<T>(n, T(-3), T(3));
   for (auto& v : x)
     if (std::fabs(v) < T(1e-3)) v = T(0.5);
@@ -28,7 +28,8 @@ template <class T> std::vector<T> inputs_for(math::Unary f, int64_t n) {
 
 constexpr math::Unary kUnaries[] = {math::Unary::identity, math::Unary::relu,    math::Unary::tanh,
                                     math::Unary::silu,     math::Unary::softplus, math::Unary::sigmoid,
-                                    math::Unary::exp,      math::Unary::log,     math::Unary::square};
+                                    math::Unary::exp,      math::Unary::log,     math::Unary::square,
+                                    math::Unary::reciprocal};
 constexpr math::Binary kBinaries[] = {math::Binary::add, math::Binary::sub, math::Binary::mul, math::Binary::min};
 
 // b's strides for a [B, R, C] tensor given which dimensions b keeps (compact layout).

@@ -34,6 +34,7 @@ TEST_CASE("vectorised activations equal the shared definition (float32)") {
     check_against_definition<float>(f, -30, 30, 1e-5);
   check_against_definition<float>(Unary::exp, -20, 20, 1e-5);
   check_against_definition<float>(Unary::log, 1e-3, 50, 1e-5);
+  check_against_definition<float>(Unary::reciprocal, 1e-3, 50, 1e-5);
 }
 
 TEST_CASE("vectorised activations equal the shared definition (float64)") {
@@ -41,4 +42,5 @@ TEST_CASE("vectorised activations equal the shared definition (float64)") {
     check_against_definition<double>(f, -30, 30, 1e-12);
   check_against_definition<double>(Unary::exp, -20, 20, 1e-12);
   check_against_definition<double>(Unary::log, 1e-3, 50, 1e-12);
+  check_against_definition<double>(Unary::reciprocal, 1e-3, 50, 1e-12);
 }

@@ -1,0 +1,159 @@
+#include "rl/critic_target_ops.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace maac::rl {
+namespace {
+
+// The shared inputs of both targets: one tape, the shapes documented in the header.
+template <class T>
+void check_inputs(const char* who, Var<T> r, Var<T> alive, Var<T> s_next, Var<T> alpha, int64_t obs, double gamma) {
+  const bool vars = r.valid() && alive.valid() && s_next.valid() && alpha.valid();
+  const int64_t n = vars ? r.rows() : 0;
+  if (!vars || n < 1 || r.shape() != Shape{n, 1} || alive.shape() != Shape{n, 1} || s_next.shape() != Shape{n, obs} ||
+      alpha.shape() != Shape{1, 1} || alive.tape != r.tape || s_next.tape != r.tape || alpha.tape != r.tape ||
+      !(gamma >= 0.0 && gamma <= 1.0))
+    throw std::invalid_argument(std::string(who) + ": r " + (vars ? r.shape().str() : "empty") + ", alive " +
+                                (vars ? alive.shape().str() : "empty") + ", s_next " +
+                                (vars ? s_next.shape().str() : "empty") + ", alpha " +
+                                (vars ? alpha.shape().str() : "empty") + ", gamma " + std::to_string(gamma) +
+                                ": expected [n, 1], [n, 1], [n, " + std::to_string(obs) +
+                                "], [1, 1] on one tape and 0 <= gamma <= 1");
+}
+
+// Candidates of one horizon reshaped to [M, n] minus the first candidate's row (member 0).
+template <class T> Var<T> shifted(Var<T> v, Var<T> first, int64_t M, int64_t n) {
+  return sub(reshape(v, Shape{M, n}), first);
+}
+
+}  // namespace
+
+template <class T>
+Var<T> td_target_var(SquashedGaussianPolicy<T>& policy, TwinCritic<T>& critic, Var<T> r, Var<T> alive, Var<T> s_next,
+                     Var<T> next_eps, Var<T> alpha, double gamma) {
+  check_inputs("td_target_var", r, alive, s_next, alpha, policy.obs_dim(), gamma);
+  Tape<T>& tape = *r.tape;
+  NoGrad<T> off(tape);
+  auto pi = policy.sample(tape, s_next, next_eps);
+  Var<T> q = critic.min_q(tape, s_next, pi.action, /*target=*/true);
+  Var<T> soft = sub(q, mul(pi.log_prob, alpha));  // [n, 1]
+  return add(r, scale(mul(alive, soft), gamma));
+}
+
+template <class T>
+SteveNoiseVars<T> SteveNoiseVars<T>::on_tape(Tape<T>& tape, const SteveNoise<T>& noise, int64_t n, int64_t act_dim,
+                                             const DynamicsModel<T>& model) {
+  const int64_t M = model.members(), out = model.out_dim();
+  bool ok = n >= 1 && int64_t(noise.next_eps.size()) == n * act_dim && noise.action_eps.size() == noise.model_eps.size();
+  for (size_t h = 0; ok && h < noise.action_eps.size(); ++h)
+    ok = int64_t(noise.action_eps[h].size()) == M * n * act_dim && int64_t(noise.model_eps[h].size()) == M * n * out;
+  if (!ok)
+    throw std::invalid_argument("SteveNoiseVars::on_tape: " + std::to_string(noise.next_eps.size()) +
+                                " next-action normals, " + std::to_string(noise.action_eps.size()) + " and " +
+                                std::to_string(noise.model_eps.size()) + " steps, n " + std::to_string(n) +
+                                ": expected noise drawn by SteveNoise::draw for this n and model");
+  SteveNoiseVars<T> z;
+  z.next_eps = tape.constant(Shape{n, act_dim}, noise.next_eps.data());
+  for (size_t h = 0; h < noise.action_eps.size(); ++h) {
+    z.action_eps.push_back(tape.constant(Shape{M * n, act_dim}, noise.action_eps[h].data()));
+    z.model_eps.push_back(tape.constant(Shape{M, n, out}, noise.model_eps[h].data()));
+  }
+  return z;
+}
+
+template <class T>
+SteveTargetVars<T> steve_targets_var(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& model, TwinCritic<T>& critic,
+                                     const RewardModel<T>& reward, Var<T> r, Var<T> alive, Var<T> s_next,
+                                     Var<T> alpha, const SteveNoiseVars<T>& noise, const SteveOptions& o) {
+  const int64_t obs = policy.obs_dim(), act = policy.act_dim(), M = model.members(), Hc = o.horizon;
+  check_inputs("steve_targets_var", r, alive, s_next, alpha, obs, o.gamma);
+  const int64_t n = r.rows(), Mn = M * n;
+  bool noise_ok = Hc >= 0 && noise.next_eps.valid() && noise.next_eps.shape() == Shape{n, act} &&
+                  int64_t(noise.action_eps.size()) == Hc && int64_t(noise.model_eps.size()) == Hc;
+  for (int64_t h = 0; noise_ok && h < Hc; ++h)
+    noise_ok = noise.action_eps[h].valid() && noise.action_eps[h].shape() == Shape{Mn, act} &&
+               noise.model_eps[h].valid() && noise.model_eps[h].shape() == Shape{M, n, model.out_dim()};
+  if (!noise_ok || model.obs_dim() != obs || model.act_dim() != act || !(o.variance_eps > 0.0))
+    throw std::invalid_argument("steve_targets_var: horizon " + std::to_string(Hc) + ", noise for " +
+                                std::to_string(noise.action_eps.size()) + " steps, n " + std::to_string(n) +
+                                ", variance_eps " + std::to_string(o.variance_eps) +
+                                ": expected horizon >= 0, noise of SteveNoiseVars' shapes for this n and model, a "
+                                "model of the policy's sizes and variance_eps > 0");
+  Tape<T>& tape = *r.tape;
+  NoGrad<T> off(tape);
+  // Row m n + i: member m's copy of transition i. a_1 is shared, so h = 0 is the TD target.
+  auto pi1 = policy.sample(tape, s_next, noise.next_eps);
+  Var<T> s = tile_rows(s_next, M), a = tile_rows(pi1.action, M), logp = tile_rows(pi1.log_prob, M);
+  Var<T> ret = tile_rows(r, M), mask = tile_rows(alive, M);  // [M n, 1]
+  const bool twins = o.variance == SteveVariance::members_and_twins;
+  SteveTargetVars<T> out;
+  double disc = o.gamma;
+  for (int64_t h = 0; h <= Hc; ++h) {
+    // Candidate h bootstraps at s_{h+1} with both target Qs: v_j = ret + disc mask (Q'_j - alpha log pi).
+    auto q = critic.q(tape, s, a, /*target=*/true);
+    Var<T> lp = mul(logp, alpha);
+    Var<T> v1 = add(ret, scale(mul(mask, sub(q[0], lp)), disc));
+    Var<T> v2 = add(ret, scale(mul(mask, sub(q[1], lp)), disc));
+    Var<T> vmin = minimum(v1, v2);
+    out.means.push_back(mean_rows(reshape(vmin, Shape{M, n})));  // [1, n]
+    // The first candidate of each row (member 0's v_1, or its min): row 0 of [M, n].
+    Var<T> first = slice_cols(reshape(twins ? v1 : vmin, Shape{1, Mn}), 0, n);
+    if (twins) {
+      Var<T> d1 = shifted(v1, first, M, n), d2 = shifted(v2, first, M, n);
+      const double inv_count = 1.0 / double(2 * M);
+      Var<T> mu = scale(add(sum_rows(d1), sum_rows(d2)), inv_count);
+      out.variances.push_back(
+          scale(add(sum_rows(square(sub(d1, mu))), sum_rows(square(sub(d2, mu)))), inv_count));
+    } else {
+      Var<T> d = shifted(vmin, first, M, n);
+      out.variances.push_back(mean_rows(square(sub(d, mean_rows(d)))));
+    }
+    if (h == Hc) break;
+    // One model step per member on its own rows, then the soft reward of that step.
+    Var<T> s_all = model.next_state_all(tape, reshape(s, Shape{M, n, obs}), reshape(a, Shape{M, n, act}),
+                                        noise.model_eps[h], o.model_noise);
+    Var<T> s2 = reshape(s_all, Shape{Mn, obs});
+    Var<T> rr = reward.reward(tape, s, a, s2);
+    Var<T> alive2 = reward.alive(tape, s2);
+    if (!alive2.valid() || alive2.shape() != Shape{Mn, 1} || alive2.requires_grad())
+      throw std::invalid_argument("steve_targets_var: RewardModel::alive returned " +
+                                  (alive2.valid() ? alive2.shape().str() : std::string("an empty Var")) +
+                                  ", expected a constant [" + std::to_string(Mn) + ", 1]");
+    ret = add(ret, scale(mul(mask, sub(rr, lp)), disc));
+    mask = mul(mask, alive2);
+    disc *= o.gamma;
+    s = s2;
+    auto pi = policy.sample(tape, s, noise.action_eps[h]);
+    a = pi.action;
+    logp = pi.log_prob;
+  }
+  // Inverse-variance weights, normalised per row: w_h = (1 / (var_h + eps)) / sum_k (1 / (var_k + eps)).
+  std::vector<Var<T>> raw;
+  for (Var<T> v : out.variances) raw.push_back(reciprocal(add_scalar(v, o.variance_eps)));
+  Var<T> total = raw[0];
+  for (size_t h = 1; h < raw.size(); ++h) total = add(total, raw[h]);
+  Var<T> inv_total = reciprocal(total);
+  Var<T> target;
+  for (size_t h = 0; h < raw.size(); ++h) {
+    out.weights.push_back(mul(raw[h], inv_total));
+    Var<T> term = mul(out.weights[h], out.means[h]);
+    target = h == 0 ? term : add(target, term);
+  }
+  out.target = reshape(target, Shape{n, 1});
+  return out;
+}
+
+template struct SteveNoiseVars<float>;
+template struct SteveNoiseVars<double>;
+#define MAAC_INSTANTIATE(T)                                                                                      \
+  template Var<T> td_target_var(SquashedGaussianPolicy<T>&, TwinCritic<T>&, Var<T>, Var<T>, Var<T>, Var<T>,     \
+                                Var<T>, double);                                                                 \
+  template SteveTargetVars<T> steve_targets_var(SquashedGaussianPolicy<T>&, DynamicsModel<T>&, TwinCritic<T>&,  \
+                                                const RewardModel<T>&, Var<T>, Var<T>, Var<T>, Var<T>,          \
+                                                const SteveNoiseVars<T>&, const SteveOptions&);
+MAAC_INSTANTIATE(float)
+MAAC_INSTANTIATE(double)
+#undef MAAC_INSTANTIATE
+
+}  // namespace maac::rl

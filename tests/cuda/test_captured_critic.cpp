@@ -1,0 +1,247 @@
+// The critic update as tape ops and as a CUDA graph (rl/critic_target_ops.hpp,
+// rl/captured_critic_update.hpp): targets on a cuda tape equal the cpu host targets for
+// the same noise; a captured TD update equals the same updates op by op on the cpu (the
+// device noise rewound with set_counters to read what each run drew), and replays draw
+// fresh noise; a non-finite reward skips the step. Two set-ups built from one seed have
+// the same initial weights (networks initialise on the cpu, then move).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "rl/captured_critic_update.hpp"
+#include "tests/cuda/helpers.hpp"
+
+using namespace maac;
+using namespace maac::rl;
+using cuda::test::require_close;
+
+namespace {
+
+constexpr int64_t kObs = 4, kAct = 2, kMembers = 3, kRows = 16;
+
+struct Setup {
+  Rng rng;
+  DynamicsModel<float> model;
+  SquashedGaussianPolicy<float> policy;
+  TwinCritic<float> critic;
+
+  static DynamicsModelOptions model_options() {
+    DynamicsModelOptions o;
+    o.members = kMembers;
+    o.hidden = {16, 16};
+    return o;
+  }
+  static PolicyOptions policy_options() {
+    PolicyOptions o;
+    o.hidden = {16, 16};
+    o.activation = Unary::tanh;
+    return o;
+  }
+  static CriticOptions critic_options() {
+    CriticOptions o;
+    o.hidden = {16, 16};
+    o.activation = Unary::silu;
+    return o;
+  }
+  explicit Setup(Device device, uint64_t seed = 7)
+      : rng(seed),
+        model(kObs, kAct, model_options(), rng),
+        policy(kObs, kAct, policy_options(), rng),
+        critic(kObs, kAct, critic_options(), rng) {
+    // Targets differ from the online critics, so using the wrong ones would show.
+    for (Parameter<float>* p : critic.target_parameters())
+      for (float& v : p->value().host()) v += float(rng.uniform(-0.05, 0.05));
+    to_device(model.parameters(), device);
+    to_device(policy.parameters(), device);
+    to_device(critic.parameters(), device);
+    to_device(critic.target_parameters(), device);
+  }
+};
+
+struct Batch {
+  std::vector<float> s, a, r, alive, s_next;
+  explicit Batch(Rng& rng)
+      : s(rng.normal_vector<float>(kRows * kObs)),
+        a(rng.uniform_vector<float>(kRows * kAct, -0.9, 0.9)),
+        r(rng.normal_vector<float>(kRows)),
+        alive(size_t(kRows), 1.f),
+        s_next(rng.normal_vector<float>(kRows * kObs)) {
+    alive[3] = 0.f;  // one terminated transition
+  }
+};
+
+std::vector<float> values_of(const ParameterList<float>& ps) {
+  std::vector<float> out;
+  for (const Parameter<float>* p : ps) {
+    const std::vector<float> v = p->value().to_host();
+    out.insert(out.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
+AdamOptions adam_options() {
+  AdamOptions o{1e-3};
+  o.eps = 1e-3;  // damps the sign of near-zero gradients, where float rounding differs
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("critic targets as tape ops on cuda equal the cpu host targets") {
+  Setup cpu(Device::cpu), gpu(Device::cuda);
+  QuadraticReward<float> reward(0.5, 0.1, 1.0);
+  Rng data(3);
+  Batch b(data);
+  const double alpha = 0.2, gamma = 0.9;
+  Tape<float> tape(Device::cuda);
+  auto put = [&](const std::vector<float>& v, Shape shape) { return tape.constant(shape, v.data()); };
+  Var<float> r = put(b.r, Shape{kRows, 1}), alive = put(b.alive, Shape{kRows, 1}),
+             s_next = put(b.s_next, Shape{kRows, kObs}), alpha_v = tape.filled(Shape{1, 1}, float(alpha));
+
+  const std::vector<float> eps = data.normal_vector<float>(kRows * kAct);
+  const std::vector<float> td = td_target(cpu.policy, cpu.critic, b.r.data(), b.alive.data(), b.s_next.data(),
+                                          eps.data(), kRows, alpha, gamma);
+  Var<float> y = td_target_var(gpu.policy, gpu.critic, r, alive, s_next, put(eps, Shape{kRows, kAct}), alpha_v, gamma);
+  require_close(y.to_host(), td, 1e-4, 1e-4);
+
+  for (SteveVariance variance : {SteveVariance::members_and_twins, SteveVariance::authors_zero_h0}) {
+    SteveOptions o;
+    o.gamma = gamma;
+    o.horizon = 2;
+    o.variance = variance;
+    const SteveNoise<float> noise = SteveNoise<float>::draw(o, kRows, cpu.model, kAct, data);
+    const SteveTargets host = steve_targets(cpu.policy, cpu.model, cpu.critic, reward, b.r.data(), b.alive.data(),
+                                            b.s_next.data(), kRows, alpha, noise, o);
+    SteveTargetVars<float> ops =
+        steve_targets_var(gpu.policy, gpu.model, gpu.critic, reward, r, alive, s_next, alpha_v,
+                          SteveNoiseVars<float>::on_tape(tape, noise, kRows, kAct, gpu.model), o);
+    CAPTURE(int(variance));
+    require_close(ops.target.to_host(), std::vector<float>(host.target.begin(), host.target.end()), 1e-4, 1e-3);
+  }
+}
+
+TEST_CASE("a captured TD critic update equals the cpu update op by op, and replays draw fresh noise") {
+  Setup cpu(Device::cpu), gpu(Device::cuda);
+  Adam<float> adam_cpu(cpu.critic.parameters(), adam_options()), adam_gpu(gpu.critic.parameters(), adam_options());
+  CapturedCriticOptions o;
+  o.batch = kRows;
+  o.gamma = 0.9;
+  o.polyak_in_graph = true;
+  o.tau = 0.1;
+  o.noise_seed = 11;
+  CapturedCriticUpdate update(gpu.policy, gpu.critic, adam_gpu, nullptr, nullptr, o);
+
+  // The normals a run drew: rewind the counter, draw the same shape again, restore it.
+  auto drawn_by_last_run = [&](uint64_t before) {
+    const uint64_t after = update.noise().normal_counter(), members = update.noise().member_counter();
+    update.noise().set_counters(before, members);
+    Tape<float> scratch(Device::cuda);
+    const std::vector<float> eps = update.noise().normal(scratch, Shape{kRows, kAct}).to_host();
+    update.noise().set_counters(after, members);
+    return eps;
+  };
+  Rng data(5);
+  std::vector<std::vector<float>> eps_of_run;
+  for (int k = 0; k < 6; ++k) {
+    CAPTURE(k);
+    Batch b(data);
+    const double alpha = 0.1 + 0.05 * k;
+    const uint64_t before = update.noise().normal_counter();
+    const CriticUpdateResult got = update.run(b.s.data(), b.a.data(), b.r.data(), b.alive.data(), b.s_next.data(), alpha);
+    REQUIRE(got.applied);
+    eps_of_run.push_back(drawn_by_last_run(before));
+
+    // The same update on the cpu: host targets with the same noise, loss, Adam, Polyak.
+    const std::vector<float> y = td_target(cpu.policy, cpu.critic, b.r.data(), b.alive.data(), b.s_next.data(),
+                                           eps_of_run.back().data(), kRows, alpha, o.gamma);
+    Tape<float> tape;
+    Var<float> loss = cpu.critic.loss(tape, tape.constant(Shape{kRows, kObs}, b.s.data()),
+                                      tape.constant(Shape{kRows, kAct}, b.a.data()), tape.constant(Shape{kRows, 1}, y.data()));
+    REQUIRE(got.loss == Approx(loss.item()).epsilon(1e-4));
+    adam_cpu.zero_grad();
+    tape.backward(loss);
+    adam_cpu.step();
+    cpu.critic.update_targets(o.tau);
+  }
+  REQUIRE(update.captured());
+  REQUIRE(update.graph_nodes() > 10);
+  REQUIRE(update.runs() == 6);
+  // Replays (runs 3 to 6) drew fresh numbers each time.
+  for (size_t k = 3; k < eps_of_run.size(); ++k) {
+    int same = 0;
+    for (size_t i = 0; i < eps_of_run[k].size(); ++i) same += eps_of_run[k][i] == eps_of_run[k - 1][i];
+    REQUIRE(same < 2);
+  }
+  require_close(values_of(gpu.critic.parameters()), values_of(cpu.critic.parameters()), 1e-4, 1e-3);
+  require_close(values_of(gpu.critic.target_parameters()), values_of(cpu.critic.target_parameters()), 1e-4, 1e-3);
+  REQUIRE(adam_gpu.steps() == adam_cpu.steps());
+
+  // A NaN reward: the replay reports it and leaves the critic and the step count alone.
+  const std::vector<float> before = values_of(gpu.critic.parameters());
+  Batch bad(data);
+  bad.r[0] = NAN;
+  const CriticUpdateResult skipped =
+      update.run(bad.s.data(), bad.a.data(), bad.r.data(), bad.alive.data(), bad.s_next.data(), 0.1);
+  REQUIRE_FALSE(skipped.applied);
+  REQUIRE_FALSE(std::isfinite(skipped.loss));
+  REQUIRE(values_of(gpu.critic.parameters()) == before);
+  REQUIRE(adam_gpu.steps() == adam_cpu.steps());
+  // ... and the next finite batch is applied again.
+  Batch good(data);
+  REQUIRE(update.run(good.s.data(), good.a.data(), good.r.data(), good.alive.data(), good.s_next.data(), 0.1).applied);
+}
+
+// STEVE's captured work runs the dynamics model and RewardModel::alive, which upload no
+// host data (device copies of the normaliser tables, masks written by tape.filled).
+TEST_CASE("a captured STEVE critic update equals the same updates op by op") {
+  Setup a(Device::cuda), b(Device::cuda);
+  QuadraticReward<float> reward(0.5, 0.1, 1.0);
+  Adam<float> adam_a(a.critic.parameters(), adam_options()), adam_b(b.critic.parameters(), adam_options());
+  CapturedCriticOptions o;
+  o.batch = kRows;
+  o.steve = true;
+  o.steve_options.horizon = 2;
+  o.steve_options.gamma = 0.9;
+  o.polyak_in_graph = true;
+  o.tau = 0.1;
+  o.noise_seed = 4;
+  CapturedCriticUpdate captured(a.policy, a.critic, adam_a, &a.model, &reward, o);
+  o.capture = false;
+  CapturedCriticUpdate op_by_op(b.policy, b.critic, adam_b, &b.model, &reward, o);
+  Rng data(8);
+  for (int k = 0; k < 5; ++k) {
+    CAPTURE(k);
+    Batch batch(data);
+    const CriticUpdateResult x =
+        captured.run(batch.s.data(), batch.a.data(), batch.r.data(), batch.alive.data(), batch.s_next.data(), 0.2);
+    const CriticUpdateResult y =
+        op_by_op.run(batch.s.data(), batch.a.data(), batch.r.data(), batch.alive.data(), batch.s_next.data(), 0.2);
+    REQUIRE(x.applied);
+    REQUIRE(y.applied);
+    REQUIRE(x.loss == Approx(y.loss).epsilon(1e-5));
+  }
+  REQUIRE(captured.captured());
+  REQUIRE_FALSE(op_by_op.captured());
+  require_close(values_of(a.critic.parameters()), values_of(b.critic.parameters()), 1e-5, 1e-4);
+  require_close(values_of(a.critic.target_parameters()), values_of(b.critic.target_parameters()), 1e-5, 1e-4);
+}
+
+TEST_CASE("a captured critic update refuses what it cannot capture") {
+  Setup gpu(Device::cuda), cpu(Device::cpu);
+  Adam<float> adam(gpu.critic.parameters(), adam_options()), adam_cpu(cpu.critic.parameters(), adam_options());
+  CapturedCriticOptions o;
+  o.batch = kRows;
+  o.grad_clip = 1.0;
+  REQUIRE_THROWS_AS(CapturedCriticUpdate(gpu.policy, gpu.critic, adam, nullptr, nullptr, o), std::invalid_argument);
+  o.grad_clip = 0.0;
+  o.steve = true;  // without a model
+  REQUIRE_THROWS_AS(CapturedCriticUpdate(gpu.policy, gpu.critic, adam, nullptr, nullptr, o), std::invalid_argument);
+  o.steve = false;
+  REQUIRE_THROWS_AS(CapturedCriticUpdate(cpu.policy, cpu.critic, adam_cpu, nullptr, nullptr, o), std::invalid_argument);
+  Adam<float> other(gpu.critic.target_parameters(), adam_options());
+  REQUIRE_THROWS_AS(CapturedCriticUpdate(gpu.policy, gpu.critic, other, nullptr, nullptr, o), std::invalid_argument);
+  CapturedCriticUpdate ok(gpu.policy, gpu.critic, adam, nullptr, nullptr, o);
+  TransitionBatch wrong;
+  wrong.resize(kRows + 1, kObs, kAct);
+  REQUIRE_THROWS_AS(ok.run(wrong, 0.1), std::invalid_argument);
+}
