@@ -45,6 +45,7 @@ void run_train(const TrainArgs& a) {
              config.integer("seed"), config.integer("run.total_steps"), config.text("run.device"), out);
   rl::install_stop_signals();
   rl::Trainer trainer(config, out, a.resume, a.quiet);
+  if (!trainer.agent().graph_summary().empty()) fmt::print("updates: {}\n", trainer.agent().graph_summary());
   rl::TrainResult r = trainer.run();
   fmt::print("{} at {} env steps; last eval return {:.1f}; {} skipped updates; checkpoint {}\n",
              r.interrupted ? "interrupted (checkpoint written)" : "done", r.env_steps, r.last_eval_return,

@@ -1,6 +1,9 @@
 #include "rl/agent.hpp"
 
 #include "autodiff/host_copy.hpp"
+#ifdef MAAC_HAVE_CUDA
+#include "rl/captured_critic_update.hpp"
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -87,6 +90,55 @@ Agent::Agent(int64_t obs_dim, int64_t act_dim, AgentOptions options, std::unique
     to_device(model_->parameters(), options.device);
     model_trainer_ = std::make_unique<DynamicsTrainer<float>>(*model_, options.model_training);
   }
+  if (options.device == Device::cuda && options.cuda_graphs) build_graphs(seed);
+}
+
+Agent::~Agent() = default;
+
+void Agent::build_graphs(uint64_t seed) {
+  std::string actor = "actor op by op (", critic = "critic op by op (";
+  const bool clip = options_.grad_clip > 0;
+  // The actor: MAAC's pathwise update. The graph evaluates all members then selects (the
+  // same values as routed, which needs host routing); SAC and MBPO actors stay op by op.
+  if (options_.algorithm != Algorithm::maac) {
+    actor += "only the MAAC actor is captured)";
+  } else if (clip) {
+    actor += "train.grad_clip reads the gradient norm on the host)";
+  } else {
+    MaacObjectiveOptions g = options_.objective;
+    g.evaluation = EnsembleEvaluation::all_then_select;
+    const std::string why = CapturedActorUpdate::not_capturable(g, *reward_);
+    if (why.empty()) {
+      actor_graph_ = std::make_unique<CapturedActorUpdate>(policy_, policy_adam_, *model_, critic_, *reward_, g,
+                                                           options_.batch, seed ^ 0x6163746f72ull);
+      actor = "actor as a CUDA graph";
+    } else {
+      actor += why + ")";
+    }
+  }
+#ifdef MAAC_HAVE_CUDA
+  const bool steve = options_.algorithm == Algorithm::maac && options_.critic_target == CriticTarget::steve;
+  if (clip) {
+    critic += "train.grad_clip reads the gradient norm on the host)";
+  } else if (steve && !reward_->capturable()) {
+    critic += "the reward model's termination check reads values on the host)";
+  } else {
+    CapturedCriticOptions o;
+    o.batch = options_.batch;
+    o.gamma = options_.gamma;
+    o.steve = steve;
+    o.steve_options = options_.steve;
+    o.polyak_in_graph = true;
+    o.tau = options_.tau;
+    o.noise_seed = seed ^ 0x637269746963ull;
+    critic_graph_ = std::make_unique<CapturedCriticUpdate>(policy_, critic_, critic_adam_, steve ? model_.get() : nullptr,
+                                                           steve ? reward_.get() : nullptr, o);
+    critic = "critic as a CUDA graph";
+  }
+#else
+  critic += "this build has no CUDA backend)";
+#endif
+  graph_summary_ = actor + "; " + critic;
 }
 
 double Agent::alpha() const { return options_.entropy ? temperature_.alpha() : 0.0; }
@@ -170,8 +222,18 @@ bool Agent::finite_gradients(const ParameterList<float>& params) {
   return std::isfinite(clip_grad_norm(params, max_norm, tape_.stream()));
 }
 
-double Agent::critic_step(const TransitionBatch& b, Rng& rng, bool* ok) {
+double Agent::critic_step(const TransitionBatch& b, Rng& rng, bool* ok, bool* targets_updated) {
   const int64_t n = b.size;
+  *targets_updated = false;
+#ifdef MAAC_HAVE_CUDA
+  if (critic_graph_ && n == critic_graph_->options().batch) {
+    // Targets, loss, backward, finite check, Adam and Polyak in one replayed graph.
+    const CriticUpdateResult r = critic_graph_->run(b, alpha());
+    *ok = r.applied;
+    *targets_updated = true;
+    return r.loss;
+  }
+#endif
   std::vector<float> alive(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) alive[i] = 1.f - b.terminated[i];
   std::vector<float> y;
@@ -201,6 +263,11 @@ double Agent::critic_step(const TransitionBatch& b, Rng& rng, bool* ok) {
 
 double Agent::actor_step(const TransitionBatch& b, Rng& rng, bool* ok) {
   const int64_t n = b.size;
+  if (actor_graph_ && n == actor_graph_->batch()) {
+    const CapturedActorStep r = actor_graph_->run(b.obs.data(), alpha());
+    *ok = r.stepped;
+    return r.loss;
+  }
   tape_.reset();
   Var<float> s0 = tape_.constant(Shape{n, obs_}, b.obs.data());
   Var<float> loss;
@@ -227,8 +294,8 @@ UpdateStats Agent::update(const TransitionBatch& b, Rng& rng) {
                                 std::to_string(b.obs.size()) + " observation values, expected obs_dim " +
                                 std::to_string(obs_) + " per row");
   UpdateStats stats;
-  bool critic_ok = false, actor_ok = false;
-  stats.critic_loss = critic_step(b, rng, &critic_ok);
+  bool critic_ok = false, actor_ok = false, targets_updated = false;
+  stats.critic_loss = critic_step(b, rng, &critic_ok, &targets_updated);
   stats.actor_loss = actor_step(b, rng, &actor_ok);
   stats.skipped = !critic_ok || !actor_ok;
   if (options_.entropy && options_.learn_alpha && actor_ok) {
@@ -242,7 +309,7 @@ UpdateStats Agent::update(const TransitionBatch& b, Rng& rng) {
     const std::vector<float> lp_host = host_copy(lp);
     if (all_finite(lp_host.data(), b.size)) temperature_.update(lp_host.data(), b.size);
   }
-  critic_.update_targets(options_.tau);
+  if (!targets_updated) critic_.update_targets(options_.tau);  // the critic graph does its own
   stats.alpha = alpha();
   return stats;
 }
@@ -267,6 +334,15 @@ void Agent::save(Safetensors& st) const {
     st.put("model_norm.out_std", {static_cast<int64_t>(out.std.size())}, out.std.data());
     st.put<int64_t>("model.elites", as_i64(model_->sampling_members()));
   }
+  // Positions of the captured updates' device noise generators (exact resume on cuda).
+  if (actor_graph_)
+    st.put<int64_t>("graphs.actor_noise", {int64_t(self.actor_graph_->noise().normal_counter()),
+                                           int64_t(self.actor_graph_->noise().member_counter())});
+#ifdef MAAC_HAVE_CUDA
+  if (critic_graph_)
+    st.put<int64_t>("graphs.critic_noise", {int64_t(self.critic_graph_->noise().normal_counter()),
+                                            int64_t(self.critic_graph_->noise().member_counter())});
+#endif
 }
 
 void Agent::load(const Safetensors& st) {
@@ -289,6 +365,18 @@ void Agent::load(const Safetensors& st) {
     std::vector<int64_t> elites = st.get<int64_t>("model.elites");
     model_->set_elites(std::vector<int32_t>(elites.begin(), elites.end()));
   }
+  // A checkpoint from a cpu run (or one without graphs) has no generator positions: the
+  // graphs then start their noise afresh.
+  if (actor_graph_ && st.has("graphs.actor_noise")) {
+    const std::vector<int64_t> c = st.get<int64_t>("graphs.actor_noise", 2);
+    actor_graph_->noise().set_counters(uint64_t(c[0]), uint64_t(c[1]));
+  }
+#ifdef MAAC_HAVE_CUDA
+  if (critic_graph_ && st.has("graphs.critic_noise")) {
+    const std::vector<int64_t> c = st.get<int64_t>("graphs.critic_noise", 2);
+    critic_graph_->noise().set_counters(uint64_t(c[0]), uint64_t(c[1]));
+  }
+#endif
 }
 
 }  // namespace maac::rl

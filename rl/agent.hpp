@@ -6,6 +6,7 @@
 
 #include "autodiff/optim/adam.hpp"
 #include "autodiff/safetensors.hpp"
+#include "rl/captured_actor_update.hpp"
 #include "rl/critic.hpp"
 #include "rl/critic_targets.hpp"
 #include "rl/dynamics_trainer.hpp"
@@ -44,6 +45,11 @@ struct AgentOptions {
   // Where the networks live and the updates, rollouts and model fits run. The entropy
   // temperature (one scalar) stays on the cpu. cuda throws at construction without a GPU.
   Device device = Device::cpu;
+  // On cuda: run the MAAC actor update and the critic update as CUDA graphs where the
+  // settings allow (docs/cuda.md), else op by op. `batch` is the update batch they are
+  // captured for (train.batch); other sizes run op by op.
+  bool cuda_graphs = true;
+  int64_t batch = 256;
 };
 
 struct UpdateStats {
@@ -56,16 +62,21 @@ struct ModelFitStats {
   int64_t epochs = 0;
 };
 
+class CapturedCriticUpdate;  // rl/captured_critic_update.hpp (CUDA builds)
+
 class Agent {
  public:
   Agent(int64_t obs_dim, int64_t act_dim, AgentOptions options, std::unique_ptr<RewardModel<float>> reward,
         uint64_t seed);
+  ~Agent();
 
   bool uses_model() const { return options_.algorithm != Algorithm::sac; }
   const AgentOptions& options() const { return options_; }
   int64_t obs_dim() const { return obs_; }
   int64_t act_dim() const { return act_; }
   Device device() const { return options_.device; }
+  // Which updates run as captured CUDA graphs, and why the others do not (for the log).
+  const std::string& graph_summary() const { return graph_summary_; }
   double alpha() const;
 
   // obs [n, obs] -> actions [n, act] in (-1, 1): sampled, or tanh(mu) when deterministic.
@@ -87,7 +98,8 @@ class Agent {
   void load(const Safetensors& st);
 
  private:
-  double critic_step(const TransitionBatch& b, Rng& rng, bool* ok);
+  void build_graphs(uint64_t seed);
+  double critic_step(const TransitionBatch& b, Rng& rng, bool* ok, bool* targets_updated);
   double actor_step(const TransitionBatch& b, Rng& rng, bool* ok);
   bool finite_gradients(const ParameterList<float>& params);
 
@@ -103,6 +115,11 @@ class Agent {
   Adam<float> policy_adam_;
   Adam<float> critic_adam_;
   Tape<float> tape_;
+  std::unique_ptr<CapturedActorUpdate> actor_graph_;
+#ifdef MAAC_HAVE_CUDA
+  std::unique_ptr<CapturedCriticUpdate> critic_graph_;
+#endif
+  std::string graph_summary_;
 };
 
 }  // namespace maac::rl

@@ -33,6 +33,7 @@ ConfigSchema make_schema() {
       .integer("run.max_nonfinite_updates", 100, 1, 1ll << 30, "consecutive skipped updates that stop the run")
       .integer("run.threads", 0, 0, 1024, "CPU threads (0: all cores)")
       .choice("run.device", "cpu", {"cpu", "cuda"}, "where networks and updates run (cuda: one GPU, an error without one)")
+      .boolean("run.cuda_graphs", true, "on cuda: run the actor and critic updates as captured CUDA graphs where possible")
       .integer("train.updates_per_iteration", 8000, 0, 1ll << 30, "actor+critic updates per iteration (authors: 8000)")
       .integer("train.update_blocks", 4, 1, 1000, "blocks of rollouts + updates per iteration (authors: 4)")
       .integer("train.batch", 256, 1, 1 << 20, "transitions per update")
@@ -109,6 +110,8 @@ AgentOptions agent_options(const Config& c) {
   o.algorithm = algo == "sac" ? Algorithm::sac : algo == "mbpo" ? Algorithm::mbpo : Algorithm::maac;
   o.gamma = c.real("train.gamma");
   o.device = c.text("run.device") == "cuda" ? Device::cuda : Device::cpu;
+  o.cuda_graphs = c.boolean("run.cuda_graphs");
+  o.batch = c.integer("train.batch");
   o.policy.hidden = layers(c.integer("actor.layers"), c.integer("actor.width"));
   o.policy.activation = activation(c.text("actor.activation"));
   o.critic.hidden = layers(c.integer("critic.layers"), c.integer("critic.width"));

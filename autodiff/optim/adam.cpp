@@ -31,7 +31,10 @@ template <class T> void Adam<T>::step(cuda::Stream stream) {
                                   device_name(params_[i]->device()) + ", its moment estimates on " +
                                   device_name(m_[i].device()) + ": expected one device (create the optimiser after "
                                   "moving the parameters)");
+  // After step_guarded the count lives on the device: read it, step, write it back.
+  if (device_steps_) steps();
   ++steps_;
+  if (device_steps_) set_steps(steps_);
   T bc1 = T(1 - std::pow(options_.beta1, static_cast<double>(steps_)));
   T bc2 = T(1 - std::pow(options_.beta2, static_cast<double>(steps_)));
   for (size_t i = 0; i < params_.size(); ++i) {
