@@ -43,6 +43,9 @@ template <class T> Var<T> silu(Var<T> x) { return unary(Unary::silu, x); }
 template <class T> Var<T> softplus(Var<T> x) { return unary(Unary::softplus, x); }
 template <class T> Var<T> sigmoid(Var<T> x) { return unary(Unary::sigmoid, x); }
 template <class T> Var<T> clamp(Var<T> x, double lo, double hi);      // gradient 0 outside (lo, hi)
+// A constant 0/1 mask: 1 where lo < x < hi (closed: lo <= x <= hi); NaN gives 0, and
+// inside(x, -inf, inf) is "x is finite". No gradient (termination masks).
+template <class T> Var<T> inside(Var<T> x, double lo, double hi, bool closed = false);
 // Log-std soft clamp with learnable bounds lo, hi broadcast like b above:
 //   u = hi - softplus(hi - x);  y = lo + softplus(u - lo)
 template <class T> Var<T> soft_clamp(Var<T> x, Var<T> lo, Var<T> hi);

@@ -2,12 +2,12 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
 #include <fmt/format.h>
 
-#include "autodiff/host_copy.hpp"
 #include "envs/analytic/double_integrator.hpp"
 #include "envs/analytic/pendulum.hpp"
 #include "envs/ant.hpp"
@@ -45,6 +45,9 @@ class TapeRewardBase : public DifferentiableReward<T> {
     check("s_next", s_next, obs_dim_);
     return alive_impl(s_next);
   }
+  // Rewards and healthy checks are tape ops; Pendulum (atan2 is a cpu op) and the
+  // DoubleIntegrator (its cost matrix is uploaded per call) say otherwise.
+  bool capturable() const override { return true; }
 
  protected:
   virtual Var<T> reward_impl(Var<T> s, Var<T> a, Var<T> s_next) const = 0;
@@ -55,19 +58,20 @@ class TapeRewardBase : public DifferentiableReward<T> {
   Var<T> ctrl_cost(Var<T> a, double weight) const {
     return scale(sum_cols(square(clamp(a, action_low_, action_high_))), weight);
   }
-  // A constant [n,1]: 1 where healthy(row of x) holds, else 0.
-  Var<T> mask(Var<T> x, const std::function<bool(const T*)>& healthy) const {
-    const int64_t n = x.rows(), d = x.cols();
-    const std::vector<T> xv = host_copy(x);
-    std::vector<T> m(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) m[i] = healthy(xv.data() + i * d) ? T(1) : T(0);
-    return x.tape->constant(Shape{n, 1}, m.data());
+  // Healthy checks as tape ops (0/1 constants, no host reads, so CUDA graphs capture them):
+  // column j of x inside (lo, hi), or [lo, hi] when closed -> [n,1].
+  static Var<T> col_inside(Var<T> x, int j, double lo, double hi, bool closed = false) {
+    return inside(slice_cols(x, j, 1), lo, hi, closed);
   }
-  static bool all_finite(const T* row, int d) {
-    for (int j = 0; j < d; ++j)
-      if (!std::isfinite(row[j])) return false;
-    return true;
+  // 1 where every column of the 0/1 mask m [n,k] is 1 (the sum of k ones is exact).
+  static Var<T> all_cols(Var<T> m) {
+    return m.cols() == 1 ? m : inside(sum_cols(m), double(m.cols()) - 0.5, kInf, false);
   }
+  // 1 where columns [first, first + count) of x are all finite.
+  static Var<T> finite_cols(Var<T> x, int first, int count) {
+    return all_cols(inside(slice_cols(x, first, count), -kInf, kInf, false));
+  }
+  static constexpr double kInf = std::numeric_limits<double>::infinity();
   int obs_dim() const { return obs_dim_; }
 
  private:
@@ -94,7 +98,6 @@ class HalfCheetahReward final : public TapeRewardBase<T> {
  public:
   using TapeRewardBase<T>::TapeRewardBase;
   std::string_view stand_in() const override { return "forward reward: x velocity in s' instead of dx/dt over the step"; }
-  bool capturable() const override { return true; }
 
  private:
   using E = HalfCheetahEnv;
@@ -118,13 +121,14 @@ class HopperReward final : public TapeRewardBase<T> {
     return add(r, scale(alive_impl(s_next), E::kHealthyReward));
   }
   // s' = [z, angle, joint angles (3), velocities (6, clipped)]
+  // Healthy: every entry after z strictly inside the state bound, z above its minimum
+  // (z = +inf counts as unhealthy here), the angle strictly inside its bound.
   Var<T> alive_impl(Var<T> s_next) const override {
     const int d = this->obs_dim();
-    return this->mask(s_next, [d](const T* x) {
-      for (int j = 1; j < d; ++j)
-        if (!(-E::kHealthyStateBound < x[j] && x[j] < E::kHealthyStateBound)) return false;
-      return E::kHealthyZMin < x[0] && -E::kHealthyAngleBound < x[1] && x[1] < E::kHealthyAngleBound;
-    });
+    Var<T> state_ok = this->all_cols(inside(slice_cols(s_next, 1, d - 1), -E::kHealthyStateBound, E::kHealthyStateBound));
+    Var<T> z_ok = this->col_inside(s_next, 0, E::kHealthyZMin, this->kInf);
+    Var<T> angle_ok = this->col_inside(s_next, 1, -E::kHealthyAngleBound, E::kHealthyAngleBound);
+    return mul(mul(state_ok, z_ok), angle_ok);
   }
 };
 
@@ -140,11 +144,10 @@ class Walker2dReward final : public TapeRewardBase<T> {
     Var<T> r = locomotion_reward(s_next, E::kXVelocityIndex, E::kForwardRewardWeight, this->ctrl_cost(a, E::kCtrlCostWeight));
     return add(r, scale(alive_impl(s_next), E::kHealthyReward));
   }
+  // Healthy: z strictly between its bounds, the angle strictly inside its bound.
   Var<T> alive_impl(Var<T> s_next) const override {
-    return this->mask(s_next, [](const T* x) {
-      return E::kHealthyZMin < x[0] && x[0] < E::kHealthyZMax && -E::kHealthyAngleBound < x[1] &&
-             x[1] < E::kHealthyAngleBound;
-    });
+    return mul(this->col_inside(s_next, 0, E::kHealthyZMin, E::kHealthyZMax),
+               this->col_inside(s_next, 1, -E::kHealthyAngleBound, E::kHealthyAngleBound));
   }
 };
 
@@ -169,11 +172,10 @@ class AntReward final : public TapeRewardBase<T> {
     }
     return r;
   }
+  // Healthy: the whole state finite, z within its bounds (inclusive).
   Var<T> alive_impl(Var<T> s_next) const override {
-    const int d = this->obs_dim();
-    return this->mask(s_next, [d](const T* x) {
-      return TapeRewardBase<T>::all_finite(x, d) && E::kHealthyZMin <= x[0] && x[0] <= E::kHealthyZMax;
-    });
+    return mul(this->finite_cols(s_next, 0, this->obs_dim()),
+               this->col_inside(s_next, 0, E::kHealthyZMin, E::kHealthyZMax, /*closed=*/true));
   }
 };
 
@@ -186,10 +188,10 @@ class InvertedPendulumReward final : public TapeRewardBase<T> {
  private:
   // The reward is the alive mask itself: a constant, so no gradient flows through it.
   Var<T> reward_impl(Var<T>, Var<T>, Var<T> s_next) const override { return alive_impl(s_next); }
+  // Healthy: the state finite, |pole angle| within its bound (inclusive).
   Var<T> alive_impl(Var<T> s_next) const override {
-    return this->mask(s_next, [](const T* x) {
-      return TapeRewardBase<T>::all_finite(x, 4) && std::abs(x[1]) <= InvertedPendulumEnv::kMaxPoleAngle;
-    });
+    const double bound = InvertedPendulumEnv::kMaxPoleAngle;
+    return mul(this->finite_cols(s_next, 0, 4), this->col_inside(s_next, 1, -bound, bound, /*closed=*/true));
   }
 };
 
@@ -198,6 +200,7 @@ class PendulumReward final : public TapeRewardBase<T> {
  public:
   using TapeRewardBase<T>::TapeRewardBase;
   std::string_view stand_in() const override { return ""; }
+  bool capturable() const override { return false; }  // atan2 runs on cpu tapes only
 
  private:
   using E = PendulumEnv;
@@ -220,6 +223,7 @@ class DoubleIntegratorReward final : public TapeRewardBase<T> {
       for (int j = 0; j < 2; ++j) q_[static_cast<size_t>(2 * i + j)] = static_cast<T>(sys.Q(i, j));
   }
   std::string_view stand_in() const override { return ""; }
+  bool capturable() const override { return false; }  // Q is uploaded from the host per call
 
  private:
   // -(s' Q s + r u^2) on the state before the step.

@@ -73,6 +73,15 @@ template <class T> MAAC_HD void soft_clamp_grad(T x, T lo, T hi, T* dx, T* dlo, 
 
 template <class T> MAAC_HD T clamp(T x, T lo, T hi) { return x < lo ? lo : (x > hi ? hi : x); }
 
+// 1 where lo < x < hi (open) or lo <= x <= hi (closed), else 0; NaN gives 0, and with
+// infinite bounds the open test is "x is finite". Compared in double, as C++ compares a
+// float state with a double bound. Termination masks are built from it.
+template <class T> MAAC_HD T inside(T x, double lo, double hi, bool closed) {
+  const double v = static_cast<double>(x);
+  const bool in = closed ? (lo <= v && v <= hi) : (lo < v && v < hi);
+  return in ? T(1) : T(0);
+}
+
 // 0.5 * log(2*pi)
 template <class T> MAAC_HD T half_log_2pi() { return T(0.91893853320467274178); }
 

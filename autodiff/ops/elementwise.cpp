@@ -1,5 +1,6 @@
 // Element-wise ops: binary with broadcast, scale, unary functions, clamps.
 #include <algorithm>
+#include <cmath>
 
 #include "autodiff/ops/common.hpp"
 #include "kernels/cpu/activations.hpp"
@@ -176,6 +177,21 @@ template <class T> Var<T> clamp(Var<T> x, double lo, double hi) {
   return y;
 }
 
+template <class T> Var<T> inside(Var<T> x, double lo, double hi, bool closed) {
+  detail::check_var("inside", "x", x);
+  if (std::isnan(lo) || std::isnan(hi) || lo > hi)
+    fail("inside", "bounds lo = " + std::to_string(lo) + ", hi = " + std::to_string(hi) + ": expected lo <= hi");
+  Var<T> y = x.tape->result(x.shape(), false);  // a mask: nothing to differentiate
+  if constexpr (device::have_cuda) {
+    if (detail::on_cuda(*x.tape)) {
+      cuda::inside(x.value(), y.value(), x.numel(), lo, hi, closed, x.tape->stream());
+      return y;
+    }
+  }
+  for (int64_t i = 0; i < x.numel(); ++i) y.value()[i] = math::inside(x.value()[i], lo, hi, closed);
+  return y;
+}
+
 // y = lo + softplus(hi - softplus(hi - x) - lo); gradients in kernels/math.cuh soft_clamp_grad
 template <class T> static void soft_clamp_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
@@ -223,6 +239,7 @@ template <class T> Var<T> soft_clamp(Var<T> x, Var<T> lo, Var<T> hi) {
   template Var<T> add_scalar(Var<T>, double);      \
   template Var<T> unary(Unary, Var<T>);            \
   template Var<T> clamp(Var<T>, double, double);   \
+  template Var<T> inside(Var<T>, double, double, bool); \
   template Var<T> soft_clamp(Var<T>, Var<T>, Var<T>);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)

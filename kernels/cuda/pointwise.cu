@@ -31,6 +31,11 @@ template <class T> struct ClampBackward {
   }
 };
 
+template <class T> struct Inside {
+  const T* x; T* y; double lo, hi; bool closed;
+  __device__ void operator()(int64_t i) const { y[i] = math::inside(x[i], lo, hi, closed); }
+};
+
 template <class T> struct Square {  // contribution in double: float squares lose digits when summed
   const T* x;
   __device__ double operator()(int64_t i) const { return double(x[i]) * double(x[i]); }
@@ -56,6 +61,11 @@ template <class T> void clamp_forward(const T* x, T* y, int64_t n, T lo, T hi, S
   detail::launch_map(ClampForward<T>{x, y, lo, hi}, n, stream);
 }
 
+template <class T> void inside(const T* x, T* y, int64_t n, double lo, double hi, bool closed, Stream stream) {
+  detail::check_size(n, "cuda::inside");
+  detail::launch_map(Inside<T>{x, y, lo, hi, closed}, n, stream);
+}
+
 template <class T> void clamp_backward(const T* x, const T* dy, T* dx, int64_t n, T lo, T hi, Stream stream) {
   detail::check_size(n, "cuda::clamp_backward");
   if (dx) detail::launch_map(ClampBackward<T>{x, dy, dx, lo, hi}, n, stream);
@@ -71,6 +81,7 @@ template <class T> void sum_squares_add(const T* x, int64_t n, double* out, Stre
   template void affine<T>(const T*, T*, int64_t, T, T, bool, Stream);             \
   template void clamp_forward<T>(const T*, T*, int64_t, T, T, Stream);            \
   template void clamp_backward<T>(const T*, const T*, T*, int64_t, T, T, Stream); \
+  template void inside<T>(const T*, T*, int64_t, double, double, bool, Stream);   \
   template void sum_squares_add<T>(const T*, int64_t, double*, Stream);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)

@@ -20,6 +20,10 @@ template <class T> void clamp_forward(const T* x, T* y, int64_t n, T lo, T hi, S
 template <class T>
 void clamp_backward(const T* x, const T* dy, T* dx, int64_t n, T lo, T hi, Stream stream = default_stream);
 
+// y = math::inside(x, lo, hi, closed): a 0/1 mask, no gradient.
+template <class T>
+void inside(const T* x, T* y, int64_t n, double lo, double hi, bool closed, Stream stream = default_stream);
+
 // *out += sum_i x[i]^2, summed in double (out is one double in device memory).
 template <class T> void sum_squares_add(const T* x, int64_t n, double* out, Stream stream = default_stream);
 

@@ -1,4 +1,6 @@
 // Every op against float64 central differences (one TEST_CASE = one ctest test per op).
+#include <limits>
+
 #include "tests/autodiff/gradcheck_helpers.hpp"
 
 using namespace maac;
@@ -108,6 +110,22 @@ TEST_CASE("sigmoid") { check_unary(Unary::sigmoid, "sigmoid", -5, 5); }
 TEST_CASE("clamp") {
   require_passes(gradcheck("clamp", [](Tape<double>&, const Vs& v) { return clamp(v[0], -0.5, 0.5); },
                            {random_input("x", {4, 5}, -1, 1, 4, {-0.5, 0.5})}));
+}
+
+TEST_CASE("inside") {
+  // A 0/1 mask with no gradient: open and closed bounds, NaN and infinities.
+  Tape<double> tape;
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> x{-1.0, -0.5, 0.0, 0.5, 1.0, NAN, inf, -inf};
+  Var<double> xv = tape.input(Shape{1, 8}, x.data());
+  REQUIRE(inside(xv, -0.5, 0.5).to_host() == std::vector<double>{0, 0, 1, 0, 0, 0, 0, 0});
+  REQUIRE(inside(xv, -0.5, 0.5, /*closed=*/true).to_host() == std::vector<double>{0, 1, 1, 1, 0, 0, 0, 0});
+  REQUIRE(inside(xv, -inf, inf).to_host() == std::vector<double>{1, 1, 1, 1, 1, 0, 0, 0});  // finite
+  REQUIRE_FALSE(inside(xv, 0.0, 1.0).requires_grad());
+  REQUIRE_THROWS_WITH(inside(xv, 1.0, 0.0), Catch::Contains("lo <= hi"));
+  // Masking passes the gradient through the other factor only.
+  require_passes(gradcheck("x * inside(x)", [](Tape<double>&, const Vs& v) { return mul(v[0], inside(v[0], -0.5, 0.5)); },
+                           {random_input("x", {3, 4}, -1, 1, 4, {-0.5, 0.5})}));
 }
 
 TEST_CASE("soft_clamp") {

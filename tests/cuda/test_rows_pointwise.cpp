@@ -4,6 +4,8 @@
 // Tolerances: Tol<T> in helpers.hpp (copies are exact; sums add a per-term allowance).
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <cmath>
 
 #include "kernels/cuda/device_buffer.hpp"
@@ -133,6 +135,18 @@ TEMPLATE_TEST_CASE("cuda fill, affine, clamp and sum_squares_add match CPU loops
   require_close(d_c.to_host(), clamped, 0.0, 0.0);
   require_close(d_dx.to_host(), dx, Tol<T>::element, Tol<T>::element);
   REQUIRE_THROWS_WITH(cuda::clamp_forward(d_x.data(), d_c.data(), n, T(1), T(-1)), Catch::Contains("lo <= hi"));
+
+  // inside: the 0/1 mask of the shared math, open and closed, with a NaN and an infinity.
+  std::vector<T> xm = x;
+  xm[3] = T(NAN);
+  xm[7] = std::numeric_limits<T>::infinity();
+  DeviceBuffer<T> d_xm(xm), d_m(n);
+  for (bool closed : {false, true}) {
+    std::vector<T> mask(x.size());
+    for (size_t i = 0; i < xm.size(); ++i) mask[i] = math::inside(xm[i], -0.5, 0.5, closed);
+    cuda::inside(d_xm.data(), d_m.data(), n, -0.5, 0.5, closed);
+    require_close(d_m.to_host(), mask, 0.0, 0.0);
+  }
 
   double sq = 0.5;
   for (T v : x) sq += double(v) * double(v);
