@@ -30,6 +30,7 @@ template <class T> Var<T> add(Var<T> a, Var<T> b);
 template <class T> Var<T> sub(Var<T> a, Var<T> b);
 template <class T> Var<T> mul(Var<T> a, Var<T> b);
 template <class T> Var<T> minimum(Var<T> a, Var<T> b);               // element-wise min (twin Q)
+template <class T> Var<T> atan2(Var<T> a, Var<T> b);                 // the angle of (b, a), in (-pi, pi]
 template <class T> Var<T> scale(Var<T> x, double c);                  // c * x
 template <class T> Var<T> add_scalar(Var<T> x, double c);             // x + c
 template <class T> Var<T> unary(Unary f, Var<T> x);

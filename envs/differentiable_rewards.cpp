@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -14,7 +15,6 @@
 #include "envs/half_cheetah.hpp"
 #include "envs/hopper.hpp"
 #include "envs/inverted_pendulum.hpp"
-#include "envs/tape_atan2.hpp"
 #include "envs/walker2d.hpp"
 
 namespace maac::envs {
@@ -45,8 +45,7 @@ class TapeRewardBase : public DifferentiableReward<T> {
     check("s_next", s_next, obs_dim_);
     return alive_impl(s_next);
   }
-  // Rewards and healthy checks are tape ops; Pendulum (atan2 is a cpu op) and the
-  // DoubleIntegrator (its cost matrix is uploaded per call) say otherwise.
+  // Rewards and healthy checks are tape ops, constants live on the tape's device.
   bool capturable() const override { return true; }
 
  protected:
@@ -200,7 +199,6 @@ class PendulumReward final : public TapeRewardBase<T> {
  public:
   using TapeRewardBase<T>::TapeRewardBase;
   std::string_view stand_in() const override { return ""; }
-  bool capturable() const override { return false; }  // atan2 runs on cpu tapes only
 
  private:
   using E = PendulumEnv;
@@ -223,17 +221,23 @@ class DoubleIntegratorReward final : public TapeRewardBase<T> {
       for (int j = 0; j < 2; ++j) q_[static_cast<size_t>(2 * i + j)] = static_cast<T>(sys.Q(i, j));
   }
   std::string_view stand_in() const override { return ""; }
-  bool capturable() const override { return false; }  // Q is uploaded from the host per call
 
  private:
-  // -(s' Q s + r u^2) on the state before the step.
+  // -(s' Q s + r u^2) on the state before the step. Q from the host on a cpu tape, from a
+  // device copy made once on a cuda tape (so a CUDA graph can capture it).
   Var<T> reward_impl(Var<T> s, Var<T> a, Var<T>) const override {
-    Var<T> q = s.tape->constant(Shape{2, 2}, q_.data());
+    Tape<T>& tape = *s.tape;
+    if (tape.device() != Device::cpu && (!q_dev_ || q_dev_->device() != tape.device())) {
+      q_dev_ = std::make_unique<Buffer<T>>(Shape{2, 2}, tape.device());
+      q_dev_->copy_from_host(q_);
+    }
+    Var<T> q = tape.device() == Device::cpu ? tape.constant(Shape{2, 2}, q_.data()) : tape.constant(q_dev_->view());
     Var<T> state_cost = sum_cols(mul(matmul(s, q), s));
     return scale(add(state_cost, this->ctrl_cost(a, r_)), -1.0);
   }
 
   std::vector<T> q_;
+  mutable std::unique_ptr<Buffer<T>> q_dev_;
   double r_;
 };
 

@@ -125,7 +125,8 @@ template <class T> MAAC_HD T polyak(T target, T source, T tau) { return target +
 namespace maac::math {
 
 // Binary element-wise functions and their partial derivatives.
-enum class Binary : int { add, sub, mul, min };
+// atan2(a, b) is the angle of the point (b, a): Pendulum's reward reads its angle that way.
+enum class Binary : int { add, sub, mul, min, atan2 };
 
 template <class T> MAAC_HD T binary_forward(Binary f, T a, T b) {
   switch (f) {
@@ -133,6 +134,7 @@ template <class T> MAAC_HD T binary_forward(Binary f, T a, T b) {
     case Binary::sub: return a - b;
     case Binary::mul: return a * b;
     case Binary::min: return a <= b ? a : b;
+    case Binary::atan2: return std::atan2(a, b);
   }
   return a;
 }
@@ -143,6 +145,12 @@ template <class T> MAAC_HD void binary_partials(Binary f, T a, T b, T* da, T* db
     case Binary::sub: *da = T(1); *db = T(-1); return;
     case Binary::mul: *da = b; *db = a; return;
     case Binary::min: *da = a <= b ? T(1) : T(0); *db = T(1) - *da; return;
+    case Binary::atan2: {
+      const T r2 = a * a + b * b;
+      *da = b / r2;
+      *db = -a / r2;
+      return;
+    }
   }
 }
 

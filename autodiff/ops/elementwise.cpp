@@ -20,6 +20,7 @@ const char* binary_name(Binary f) {
     case Binary::sub: return "sub";
     case Binary::mul: return "mul";
     case Binary::min: return "minimum";
+    case Binary::atan2: return "atan2";
   }
   return "binary";
 }
@@ -69,6 +70,7 @@ template <class T> Var<T> add(Var<T> a, Var<T> b) { return binary(Binary::add, a
 template <class T> Var<T> sub(Var<T> a, Var<T> b) { return binary(Binary::sub, a, b); }
 template <class T> Var<T> mul(Var<T> a, Var<T> b) { return binary(Binary::mul, a, b); }
 template <class T> Var<T> minimum(Var<T> a, Var<T> b) { return binary(Binary::min, a, b); }
+template <class T> Var<T> atan2(Var<T> a, Var<T> b) { return binary(Binary::atan2, a, b); }
 
 // y = c x + d (scale and add_scalar);  dx += c dy
 template <class T> static void affine_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
@@ -235,6 +237,7 @@ template <class T> Var<T> soft_clamp(Var<T> x, Var<T> lo, Var<T> hi) {
   template Var<T> sub(Var<T>, Var<T>);             \
   template Var<T> mul(Var<T>, Var<T>);             \
   template Var<T> minimum(Var<T>, Var<T>);         \
+  template Var<T> atan2(Var<T>, Var<T>);           \
   template Var<T> scale(Var<T>, double);           \
   template Var<T> add_scalar(Var<T>, double);      \
   template Var<T> unary(Unary, Var<T>);            \

@@ -61,7 +61,7 @@ void check_unary(math::Unary f, const char* what) {
     throw std::invalid_argument(std::string(what) + ": unknown Unary value " + std::to_string(int(f)));
 }
 void check_binary(math::Binary f, const char* what) {
-  if (int(f) < int(math::Binary::add) || int(f) > int(math::Binary::min))
+  if (int(f) < int(math::Binary::add) || int(f) > int(math::Binary::atan2))
     throw std::invalid_argument(std::string(what) + ": unknown Binary value " + std::to_string(int(f)));
 }
 void check_bias_shape(int64_t batch, int64_t rows, int64_t cols, const char* what) {

@@ -112,6 +112,18 @@ TEST_CASE("clamp") {
                            {random_input("x", {4, 5}, -1, 1, 4, {-0.5, 0.5})}));
 }
 
+TEST_CASE("atan2") {
+  // Points away from the origin (the partials grow like 1/r there), with b broadcast.
+  require_passes(gradcheck("atan2", [](Tape<double>&, const Vs& v) { return atan2(v[0], v[1]); },
+                           {random_input("a", {3, 4}, 0.3, 1.5), random_input("b", {3, 4}, -1.5, -0.3)}));
+  require_passes(gradcheck("atan2 broadcast", [](Tape<double>&, const Vs& v) { return atan2(v[0], v[1]); },
+                           {random_input("a", {3, 4}, -1.5, -0.3), random_input("b", {1, 4}, 0.3, 1.5)}));
+  Tape<double> tape;
+  std::vector<double> a{1.0, -1.0, 0.0}, b{0.0, -1.0, -2.0};
+  REQUIRE(atan2(tape.constant(Shape{1, 3}, a.data()), tape.constant(Shape{1, 3}, b.data())).to_host() ==
+          std::vector<double>{std::atan2(1.0, 0.0), std::atan2(-1.0, -1.0), std::atan2(0.0, -2.0)});
+}
+
 TEST_CASE("inside") {
   // A 0/1 mask with no gradient: open and closed bounds, NaN and infinities.
   Tape<double> tape;
