@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -24,9 +25,12 @@
 #include "kernels/cuda/device_buffer.hpp"
 #include "kernels/cuda/elementwise.hpp"
 #include "kernels/cuda/gemm.hpp"
+#include "kernels/cuda/members.hpp"
 #include "kernels/cuda/optim.hpp"
+#include "kernels/cuda/pointwise.hpp"
 #include "kernels/cuda/random.hpp"
 #include "kernels/cuda/reduce.hpp"
+#include "kernels/cuda/rows.hpp"
 #include "kernels/cuda/sampling.hpp"
 
 using namespace maac;
@@ -228,6 +232,99 @@ void BM_fill_normal(benchmark::State& state) {
   time_gpu(state, [&] { gen.fill(out.data(), kN); }, double(kN) * 4, 0);
 }
 
+// ---- row movement, masks and the graph-ready kernels (used inside the captured updates) ----
+
+// A permutation of the rows: every row read once, written once (routing's gather).
+std::vector<int32_t> permutation(int64_t n, unsigned seed) {
+  std::vector<int32_t> p(static_cast<std::size_t>(n));
+  for (int64_t i = 0; i < n; ++i) p[i] = int32_t(i);
+  std::shuffle(p.begin(), p.end(), std::mt19937(seed));
+  return p;
+}
+
+void BM_gather_rows(benchmark::State& state) {
+  const auto x = uniform(kN, -1, 1, 30);
+  const auto index = permutation(kRows, 31);
+  DeviceBuffer<float> d_x(x), d_y(kN);
+  DeviceBuffer<int32_t> d_index(index);
+  cuda::gather_rows(d_x.data(), d_index.data(), d_y.data(), kRows, kCols, false);
+  std::vector<float> y(kN);
+  for (int64_t i = 0; i < kRows; ++i)
+    std::copy_n(x.begin() + index[i] * kCols, kCols, y.begin() + i * kCols);
+  if (!close(d_y.to_host(), y, 0, 0)) return state.SkipWithError("gather_rows differs from a CPU loop");
+  time_gpu(state, [&] { cuda::gather_rows(d_x.data(), d_index.data(), d_y.data(), kRows, kCols, false); },
+           2.0 * kN * 4, 0);
+}
+
+void BM_scatter_add_rows(benchmark::State& state) {
+  const auto x = uniform(kN, -1, 1, 32);
+  const auto index = permutation(kRows, 33);
+  DeviceBuffer<float> d_x(x), d_y(std::vector<float>(kN, 0.f));
+  DeviceBuffer<int32_t> d_index(index);
+  cuda::scatter_add_rows(d_x.data(), d_index.data(), d_y.data(), kRows, kCols);
+  std::vector<float> y(kN, 0.f);
+  for (int64_t i = 0; i < kRows; ++i)
+    for (int64_t c = 0; c < kCols; ++c) y[index[i] * kCols + c] += x[i * kCols + c];
+  if (!close(d_y.to_host(), y, 0, 0)) return state.SkipWithError("scatter_add_rows differs from a CPU loop");
+  // Reads x, read-modify-writes y.
+  time_gpu(state, [&] { cuda::scatter_add_rows(d_x.data(), d_index.data(), d_y.data(), kRows, kCols); },
+           3.0 * kN * 4, 0);
+}
+
+void BM_expand_bias(benchmark::State& state) {
+  const cpu::Broadcast bc{1, kRows, kCols, 0, 0, 1};  // b [1, cols] -> y [rows, cols]
+  const auto b = uniform(kCols, -1, 1, 34);
+  DeviceBuffer<float> d_b(b), d_y(kN);
+  cuda::expand(bc, d_b.data(), d_y.data(), 1.f, false);
+  std::vector<float> y(kN);
+  for (int64_t i = 0; i < kN; ++i) y[i] = b[i % kCols];
+  if (!close(d_y.to_host(), y, 0, 0)) return state.SkipWithError("expand differs from a CPU loop");
+  time_gpu(state, [&] { cuda::expand(bc, d_b.data(), d_y.data(), 1.f, false); }, double(kN) * 4, 0);
+}
+
+void BM_inside_mask(benchmark::State& state) {
+  const auto x = uniform(kN, -2, 2, 35);
+  DeviceBuffer<float> d_x(x), d_m(kN);
+  cuda::inside(d_x.data(), d_m.data(), kN, -1.0, 1.0, false);
+  std::vector<float> m(kN);
+  for (int64_t i = 0; i < kN; ++i) m[i] = math::inside(x[i], -1.0, 1.0, false);
+  if (!close(d_m.to_host(), m, 0, 0)) return state.SkipWithError("inside differs from the shared math");
+  time_gpu(state, [&] { cuda::inside(d_x.data(), d_m.data(), kN, -1.0, 1.0, false); }, 2.0 * kN * 4, 0);
+}
+
+void BM_select_member_rows(benchmark::State& state) {
+  const int64_t M = 7, rows = kRows;  // all members' outputs [M, rows, cols] -> each row's own [rows, cols]
+  const auto all = uniform(M * rows * kCols, -1, 1, 36);
+  std::vector<int32_t> member(static_cast<std::size_t>(rows));
+  for (int64_t i = 0; i < rows; ++i) member[i] = int32_t((i * 5 + 3) % M);
+  DeviceBuffer<float> d_all(all), d_y(rows * kCols);
+  DeviceBuffer<int32_t> d_member(member);
+  cuda::select_member_rows(d_all.data(), d_member.data(), d_y.data(), M, rows, kCols);
+  std::vector<float> y(rows * kCols);
+  for (int64_t i = 0; i < rows; ++i)
+    std::copy_n(all.begin() + (member[i] * rows + i) * kCols, kCols, y.begin() + i * kCols);
+  if (!close(d_y.to_host(), y, 0, 0)) return state.SkipWithError("select_member_rows differs from a CPU loop");
+  time_gpu(state, [&] { cuda::select_member_rows(d_all.data(), d_member.data(), d_y.data(), M, rows, kCols); },
+           2.0 * rows * kCols * 4 + rows * 4, 0);
+}
+
+void BM_adam_update_guarded(benchmark::State& state) {
+  auto p = uniform(kN, -1, 1, 37), m = uniform(kN, -0.1f, 0.1f, 38), v = uniform(kN, 0, 0.01f, 39);
+  const auto g = uniform(kN, -1, 1, 40);
+  DeviceBuffer<float> d_p(p), d_g(g), d_m(m), d_v(v);
+  DeviceBuffer<int64_t> step(std::vector<int64_t>{4});
+  DeviceBuffer<int32_t> ok(std::vector<int32_t>{1});
+  auto launch = [&] {
+    cuda::adam_update_guarded(d_p.data(), d_g.data(), d_m.data(), d_v.data(), kN, 3e-4f, 0.9f, 0.999f, 1e-8f, 0.f,
+                              step.data(), ok.data());
+  };
+  launch();
+  const float bc1 = 1.f - std::pow(0.9f, 4.f), bc2 = 1.f - std::pow(0.999f, 4.f);
+  cpu::adam_update(p.data(), g.data(), m.data(), v.data(), kN, 3e-4f, 0.9f, 0.999f, 1e-8f, bc1, bc2, 0.f);
+  if (!close(d_p.to_host(), p, 1e-5, 1e-4)) return state.SkipWithError("adam_update_guarded differs from the CPU");
+  time_gpu(state, launch, 7.0 * kN * 4, 0);  // as adam_update, plus two scalar reads per thread (cached)
+}
+
 // ---- ensemble GEMMs: M members, x [M, B, in] @ W [M, in, out] ----
 
 struct EnsembleShape { int64_t M, B, in, out; };
@@ -275,6 +372,12 @@ BENCHMARK(BM_sum_rows)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_adam_update)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_polyak_update)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_fill_normal)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_gather_rows)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_scatter_add_rows)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_expand_bias)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_inside_mask)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_select_member_rows)->UseManualTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_adam_update_guarded)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ensemble_gemm, forward, EnsembleGemm::forward)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ensemble_gemm, weight_grad, EnsembleGemm::weight_grad)->UseManualTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ensemble_gemm, input_grad, EnsembleGemm::input_grad)->UseManualTime()->Unit(benchmark::kMicrosecond);
