@@ -1,7 +1,6 @@
 #include "envs/differentiable_rewards.hpp"
 
 #include <cmath>
-#include <functional>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -9,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "autodiff/fixed_constant.hpp"
 #include "envs/analytic/double_integrator.hpp"
 #include "envs/analytic/pendulum.hpp"
 #include "envs/ant.hpp"
@@ -216,28 +216,19 @@ template <class T>
 class DoubleIntegratorReward final : public TapeRewardBase<T> {
  public:
   DoubleIntegratorReward(const EnvSpec& spec, const LinearQuadraticSystem& sys)
-      : TapeRewardBase<T>(spec), q_(sys.Q.size()), r_(sys.R(0, 0)) {
-    for (int i = 0; i < 2; ++i)
-      for (int j = 0; j < 2; ++j) q_[static_cast<size_t>(2 * i + j)] = static_cast<T>(sys.Q(i, j));
-  }
+      : TapeRewardBase<T>(spec), q_(Shape{2, 2}, {T(sys.Q(0, 0)), T(sys.Q(0, 1)), T(sys.Q(1, 0)), T(sys.Q(1, 1))}),
+        r_(sys.R(0, 0)) {}
   std::string_view stand_in() const override { return ""; }
 
  private:
-  // -(s' Q s + r u^2) on the state before the step. Q from the host on a cpu tape, from a
-  // device copy made once on a cuda tape (so a CUDA graph can capture it).
+  // -(s' Q s + r u^2) on the state before the step.
   Var<T> reward_impl(Var<T> s, Var<T> a, Var<T>) const override {
-    Tape<T>& tape = *s.tape;
-    if (tape.device() != Device::cpu && (!q_dev_ || q_dev_->device() != tape.device())) {
-      q_dev_ = std::make_unique<Buffer<T>>(Shape{2, 2}, tape.device());
-      q_dev_->copy_from_host(q_);
-    }
-    Var<T> q = tape.device() == Device::cpu ? tape.constant(Shape{2, 2}, q_.data()) : tape.constant(q_dev_->view());
+    Var<T> q = q_.on(*s.tape);
     Var<T> state_cost = sum_cols(mul(matmul(s, q), s));
     return scale(add(state_cost, this->ctrl_cost(a, r_)), -1.0);
   }
 
-  std::vector<T> q_;
-  mutable std::unique_ptr<Buffer<T>> q_dev_;
+  FixedConstant<T> q_;
   double r_;
 };
 

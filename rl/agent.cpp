@@ -1,6 +1,5 @@
 #include "rl/agent.hpp"
 
-#include "autodiff/host_copy.hpp"
 #ifdef MAAC_HAVE_CUDA
 #include "rl/captured_critic_update.hpp"
 #endif
@@ -154,7 +153,7 @@ void Agent::act(const float* obs, int64_t n, bool deterministic, Rng& rng, float
     std::vector<float> eps = rng.normal_vector<float>(n * act_);
     a = policy_.sample(tape_, s, tape_.constant(Shape{n, act_}, eps.data())).action;
   }
-  std::vector<float> a_host = host_copy(a);
+  std::vector<float> a_host = a.to_host();
   std::copy_n(a_host.data(), n * act_, actions);
 }
 
@@ -196,8 +195,8 @@ void Agent::rollout(const ReplayBuffer& real, ReplayBuffer& model_buffer, int64_
     Var<float> rv = reward_->reward(tape_, sv, av, nv);
     Var<float> alive_v = checked_alive(*reward_, tape_, nv);
     // Keep finite rows; chain the ones still alive.
-    const std::vector<float> ns_all = host_copy(nv), a_all = host_copy(av), r_all = host_copy(rv),
-                             alive_all = host_copy(alive_v);
+    const std::vector<float> ns_all = nv.to_host(), a_all = av.to_host(), r_all = rv.to_host(),
+                             alive_all = alive_v.to_host();
     std::vector<float> next_s;
     int64_t kept = 0;
     for (int64_t i = 0; i < n; ++i) {
@@ -306,7 +305,7 @@ UpdateStats Agent::update(const TransitionBatch& b, Rng& rng) {
     Var<float> lp = policy_.sample(tape_, tape_.constant(Shape{b.size, obs_}, b.obs.data()),
                                    tape_.constant(Shape{b.size, act_}, eps.data()))
                         .log_prob;
-    const std::vector<float> lp_host = host_copy(lp);
+    const std::vector<float> lp_host = lp.to_host();
     if (all_finite(lp_host.data(), b.size)) temperature_.update(lp_host.data(), b.size);
   }
   if (!targets_updated) critic_.update_targets(options_.tau);  // the critic graph does its own

@@ -1,6 +1,5 @@
 #include "rl/critic_targets.hpp"
 
-#include "autodiff/host_copy.hpp"
 #include "rl/module_device.hpp"
 
 #include <stdexcept>
@@ -19,7 +18,7 @@ std::vector<T> td_target(SquashedGaussianPolicy<T>& policy, TwinCritic<T>& criti
   Var<T> s1 = tape.constant(Shape{n, policy.obs_dim()}, s_next);
   auto pi = policy.sample(tape, s1, tape.constant(Shape{n, policy.act_dim()}, eps));
   Var<T> q = critic.min_q(tape, s1, pi.action, /*target=*/true);
-  const std::vector<T> qv = host_copy(q), lpv = host_copy(pi.log_prob);
+  const std::vector<T> qv = q.to_host(), lpv = pi.log_prob.to_host();
   std::vector<T> y(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i)
     y[i] = T(double(r[i]) + gamma * double(alive[i]) * (double(qv[i]) - alpha * double(lpv[i])));
@@ -103,7 +102,7 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
   for (int64_t h = 0; h <= Hc; ++h) {
     // Candidate h bootstraps at s_{h+1} with both target Qs.
     auto q = critic.q(tape, s, a, /*target=*/true);
-    const std::vector<T> q0 = host_copy(q[0]), q1 = host_copy(q[1]), lpv = host_copy(logp);
+    const std::vector<T> q0 = q[0].to_host(), q1 = q[1].to_host(), lpv = logp.to_host();
     std::vector<double> values;
     for (int64_t i = 0; i < n; ++i) {
       double sum_min = 0.0;
@@ -136,7 +135,7 @@ SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& 
     Var<T> s2 = reshape(s_next_all, Shape{Mn, obs});
     Var<T> rr = reward.reward(tape, s, a, s2);
     Var<T> alive2 = checked_alive(reward, tape, s2);
-    const std::vector<T> rrv = host_copy(rr), alive2v = host_copy(alive2);
+    const std::vector<T> rrv = rr.to_host(), alive2v = alive2.to_host();
     for (int64_t k = 0; k < Mn; ++k) {
       ret[k] += disc * mask[k] * (double(rrv[k]) - alpha * double(lpv[k]));
       mask[k] *= double(alive2v[k]);

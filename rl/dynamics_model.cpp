@@ -1,6 +1,5 @@
 #include "rl/dynamics_model.hpp"
 
-#include "autodiff/host_copy.hpp"
 #include "rl/module_device.hpp"
 
 #include <cmath>
@@ -209,7 +208,7 @@ std::vector<double> DynamicsModel<T>::member_nll(const T* x, const T* y, int64_t
   Tape<T> tape(device_of(*this));
   NoGrad<T> off(tape);
   Prediction p = predict_all(tape, tape.constant(Shape{n, in_dim()}, x));
-  const std::vector<T> log_var = host_copy(p.log_var), mean = host_copy(p.mean);
+  const std::vector<T> log_var = p.log_var.to_host(), mean = p.mean.to_host();
   std::vector<double> nll(static_cast<size_t>(M), 0.0);
   for (int64_t m = 0; m < M; ++m) {
     double s = 0.0;

@@ -4,25 +4,17 @@ namespace maac::rl {
 
 EnvRewardModel::EnvRewardModel(const envs::Env& env) : reward_(envs::make_differentiable_reward<float>(env)) {
   const envs::EnvSpec& s = env.spec();
+  std::vector<float> half_range, mid;
   for (int i = 0; i < s.act_dim; ++i) {
-    half_range_.push_back(static_cast<float>(0.5 * (s.action_high[i] - s.action_low[i])));
-    mid_.push_back(static_cast<float>(0.5 * (s.action_high[i] + s.action_low[i])));
+    half_range.push_back(static_cast<float>(0.5 * (s.action_high[i] - s.action_low[i])));
+    mid.push_back(static_cast<float>(0.5 * (s.action_high[i] + s.action_low[i])));
   }
-}
-
-Var<float> EnvRewardModel::action_constant(Tape<float>& tape, const std::vector<float>& host,
-                                           std::unique_ptr<Buffer<float>>& dev) const {
-  const Shape shape{1, static_cast<int64_t>(host.size())};
-  if (tape.device() == Device::cpu) return tape.constant(shape, host.data());
-  if (!dev || dev->device() != tape.device()) {
-    dev = std::make_unique<Buffer<float>>(shape, tape.device());
-    dev->copy_from_host(host);
-  }
-  return tape.constant(dev->view());
+  half_range_ = FixedConstant<float>(Shape{1, s.act_dim}, std::move(half_range));
+  mid_ = FixedConstant<float>(Shape{1, s.act_dim}, std::move(mid));
 }
 
 Var<float> EnvRewardModel::reward(Tape<float>& tape, Var<float> s, Var<float> a, Var<float> s_next) const {
-  Var<float> env_a = add(mul(a, action_constant(tape, half_range_, half_range_dev_)), action_constant(tape, mid_, mid_dev_));
+  Var<float> env_a = add(mul(a, half_range_.on(tape)), mid_.on(tape));
   return reward_->reward(s, env_a, s_next);
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <memory>
 
+#include "autodiff/fixed_constant.hpp"
 #include "envs/differentiable_rewards.hpp"
 #include "envs/env.hpp"
 #include "rl/reward_model.hpp"
@@ -19,13 +20,8 @@ class EnvRewardModel : public RewardModel<float> {
   bool capturable() const override { return reward_->capturable(); }
 
  private:
-  // The action map as tape constants: uploaded from the host on a cpu tape, copied from a
-  // device copy made once on a cuda tape (so a CUDA graph can capture it).
-  Var<float> action_constant(Tape<float>& tape, const std::vector<float>& host, std::unique_ptr<Buffer<float>>& dev) const;
-
   std::unique_ptr<envs::DifferentiableReward<float>> reward_;
-  std::vector<float> half_range_, mid_;  // env action = mid + half_range * policy action
-  mutable std::unique_ptr<Buffer<float>> half_range_dev_, mid_dev_;
+  FixedConstant<float> half_range_, mid_;  // [1, act]: env action = mid + half_range * policy action
 };
 
 // Policy action in (-1, 1) -> env action in [low, high], per dimension.

@@ -1,6 +1,5 @@
 #include "rl/reward_model.hpp"
 
-#include "autodiff/host_copy.hpp"
 
 #include <cmath>
 #include <stdexcept>
@@ -22,7 +21,7 @@ Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next) 
                                 (m.requires_grad() ? " with a gradient" : "") + ", expected a constant [" +
                                 std::to_string(s_next.rows()) + ", 1]");
   if (m.device() != Device::cpu) return m;  // trusted: see the header
-  const std::vector<T> mv = host_copy(m);
+  const std::vector<T> mv = m.to_host();
   for (int64_t i = 0; i < m.numel(); ++i)
     if (mv[i] != T(0) && mv[i] != T(1))
       throw std::invalid_argument("RewardModel::alive: value " + std::to_string(double(mv[i])) + " at row " +
@@ -53,7 +52,7 @@ Var<T> QuadraticReward<T>::alive(Tape<T>& tape, Var<T> s_next) const {
   if (terminate_above_ <= 0.0) return tape.filled(Shape{s_next.rows(), 1}, T(1));
   // A host predicate: reads s' back (not capturable, see capturable()).
   std::vector<T> mask(static_cast<size_t>(s_next.rows()), T(1));
-  const std::vector<T> sv = host_copy(s_next);
+  const std::vector<T> sv = s_next.to_host();
   for (int64_t i = 0; i < s_next.rows(); ++i)
     if (std::fabs(double(sv[i * s_next.cols()])) > terminate_above_) mask[i] = T(0);
   return tape.constant(Shape{s_next.rows(), 1}, mask.data());
