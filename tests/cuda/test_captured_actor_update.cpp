@@ -8,6 +8,7 @@
 
 #include "rl/captured_actor_update.hpp"
 #include "tests/cuda/helpers.hpp"
+#include "tests/cuda/rl_nets.hpp"
 
 using namespace maac;
 using namespace maac::rl;
@@ -16,43 +17,23 @@ namespace {
 
 constexpr int64_t kObs = 5, kAct = 2, kMembers = 3, kBatch = 16;
 
-struct Nets {
-  Rng rng;
-  DynamicsModel<float> model;
-  SquashedGaussianPolicy<float> policy;
-  TwinCritic<float> critic;
-
-  static DynamicsModelOptions model_options() {
-    DynamicsModelOptions o;
-    o.members = kMembers;
-    o.hidden = {16, 16};
-    return o;
+// The same seed gives the same networks and normalisers; then they move to `device`.
+struct Nets : cuda::test::SmallNets {
+  static cuda::test::SmallNetSizes sizes() {
+    cuda::test::SmallNetSizes s;
+    s.obs = kObs;
+    s.act = kAct;
+    s.members = kMembers;
+    s.policy_hidden = s.critic_hidden = {32, 32};
+    return s;
   }
-  static PolicyOptions policy_options() {
-    PolicyOptions o;
-    o.hidden = {32, 32};
-    return o;
-  }
-  static CriticOptions critic_options() {
-    CriticOptions o;
-    o.hidden = {32, 32};
-    return o;
-  }
-  // The same seed gives the same networks and normalisers; then they move to `device`.
-  Nets(uint64_t seed, Device device)
-      : rng(seed),
-        model(kObs, kAct, model_options(), rng),
-        policy(kObs, kAct, policy_options(), rng),
-        critic(kObs, kAct, critic_options(), rng) {
+  Nets(uint64_t seed, Device device) : SmallNets(sizes(), seed) {
     for (auto* norm : {&model.input_normalizer(), &model.target_normalizer()})
       for (size_t i = 0; i < norm->mean.size(); ++i) {
         norm->mean[i] = float(rng.uniform(-0.3, 0.3));
         norm->std[i] = float(rng.uniform(0.2, 0.6));
       }
-    to_device(model.parameters(), device);
-    to_device(policy.parameters(), device);
-    to_device(critic.parameters(), device);
-    to_device(critic.target_parameters(), device);
+    move_to(device);
   }
 };
 
@@ -64,24 +45,8 @@ MaacObjectiveOptions options() {
   return o;
 }
 
-std::vector<float> concat(const std::vector<Buffer<float>*>& bs) {
-  std::vector<float> out;
-  for (const Buffer<float>* b : bs) {
-    const std::vector<float> v = b->to_host();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  return out;
-}
-std::vector<float> values_of(const ParameterList<float>& ps) {
-  std::vector<Buffer<float>*> bs;
-  for (Parameter<float>* p : ps) bs.push_back(&p->value());
-  return concat(bs);
-}
-std::vector<float> grads_of(const ParameterList<float>& ps) {
-  std::vector<Buffer<float>*> bs;
-  for (Parameter<float>* p : ps) bs.push_back(&p->grad());
-  return concat(bs);
-}
+using cuda::test::grads_of;
+using cuda::test::values_of;
 double max_abs(const std::vector<float>& v) {
   double m = 0;
   for (float x : v) m = std::max(m, double(std::fabs(x)));

@@ -10,6 +10,7 @@
 
 #include "rl/captured_critic_update.hpp"
 #include "tests/cuda/helpers.hpp"
+#include "tests/cuda/rl_nets.hpp"
 
 using namespace maac;
 using namespace maac::rl;
@@ -19,42 +20,21 @@ namespace {
 
 constexpr int64_t kObs = 4, kAct = 2, kMembers = 3, kRows = 16;
 
-struct Setup {
-  Rng rng;
-  DynamicsModel<float> model;
-  SquashedGaussianPolicy<float> policy;
-  TwinCritic<float> critic;
-
-  static DynamicsModelOptions model_options() {
-    DynamicsModelOptions o;
-    o.members = kMembers;
-    o.hidden = {16, 16};
-    return o;
+struct Setup : cuda::test::SmallNets {
+  static cuda::test::SmallNetSizes sizes() {
+    cuda::test::SmallNetSizes s;
+    s.obs = kObs;
+    s.act = kAct;
+    s.members = kMembers;
+    s.policy_activation = Unary::tanh;
+    s.critic_activation = Unary::silu;
+    return s;
   }
-  static PolicyOptions policy_options() {
-    PolicyOptions o;
-    o.hidden = {16, 16};
-    o.activation = Unary::tanh;
-    return o;
-  }
-  static CriticOptions critic_options() {
-    CriticOptions o;
-    o.hidden = {16, 16};
-    o.activation = Unary::silu;
-    return o;
-  }
-  explicit Setup(Device device, uint64_t seed = 7)
-      : rng(seed),
-        model(kObs, kAct, model_options(), rng),
-        policy(kObs, kAct, policy_options(), rng),
-        critic(kObs, kAct, critic_options(), rng) {
+  explicit Setup(Device device, uint64_t seed = 7) : SmallNets(sizes(), seed) {
     // Targets differ from the online critics, so using the wrong ones would show.
     for (Parameter<float>* p : critic.target_parameters())
       for (float& v : p->value().host()) v += float(rng.uniform(-0.05, 0.05));
-    to_device(model.parameters(), device);
-    to_device(policy.parameters(), device);
-    to_device(critic.parameters(), device);
-    to_device(critic.target_parameters(), device);
+    move_to(device);
   }
 };
 
@@ -70,14 +50,7 @@ struct Batch {
   }
 };
 
-std::vector<float> values_of(const ParameterList<float>& ps) {
-  std::vector<float> out;
-  for (const Parameter<float>* p : ps) {
-    const std::vector<float> v = p->value().to_host();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  return out;
-}
+using cuda::test::values_of;
 
 AdamOptions adam_options() {
   AdamOptions o{1e-3};

@@ -11,6 +11,7 @@
 #include "autodiff/optim/adam.hpp"
 #include "kernels/cuda/graph.hpp"
 #include "tests/cuda/helpers.hpp"
+#include "tests/cuda/rl_nets.hpp"
 
 using namespace maac;
 
@@ -18,14 +19,7 @@ namespace {
 
 constexpr int64_t kRows = 32, kIn = 3;
 
-std::vector<float> values_of(const ParameterList<float>& ps) {
-  std::vector<float> out;
-  for (const Parameter<float>* p : ps) {
-    const std::vector<float> v = p->value().to_host();
-    out.insert(out.end(), v.begin(), v.end());
-  }
-  return out;
-}
+using cuda::test::values_of;
 
 }  // namespace
 
