@@ -1,8 +1,5 @@
 #include "rl/agent.hpp"
 
-#ifdef MAAC_HAVE_CUDA
-#include "rl/captured_critic_update.hpp"
-#endif
 
 #include <algorithm>
 #include <cmath>
@@ -115,12 +112,11 @@ void Agent::build_graphs(uint64_t seed) {
       actor += why + ")";
     }
   }
-#ifdef MAAC_HAVE_CUDA
   const bool steve = options_.algorithm == Algorithm::maac && options_.critic_target == CriticTarget::steve;
   if (clip) {
     critic += "train.grad_clip reads the gradient norm on the host)";
   } else if (steve && !reward_->capturable()) {
-    critic += "the reward model's termination check reads values on the host)";
+    critic += "the reward model reads values on the host: RewardModel::capturable() is false)";
   } else {
     CapturedCriticOptions o;
     o.batch = options_.batch;
@@ -134,9 +130,6 @@ void Agent::build_graphs(uint64_t seed) {
                                                            steve ? reward_.get() : nullptr, o);
     critic = "critic as a CUDA graph";
   }
-#else
-  critic += "this build has no CUDA backend)";
-#endif
   graph_summary_ = actor + "; " + critic;
 }
 
@@ -224,7 +217,6 @@ bool Agent::finite_gradients(const ParameterList<float>& params) {
 double Agent::critic_step(const TransitionBatch& b, Rng& rng, bool* ok, bool* targets_updated) {
   const int64_t n = b.size;
   *targets_updated = false;
-#ifdef MAAC_HAVE_CUDA
   if (critic_graph_ && n == critic_graph_->options().batch) {
     // Targets, loss, backward, finite check, Adam and Polyak in one replayed graph.
     const CriticUpdateResult r = critic_graph_->run(b, alpha());
@@ -232,7 +224,6 @@ double Agent::critic_step(const TransitionBatch& b, Rng& rng, bool* ok, bool* ta
     *targets_updated = true;
     return r.loss;
   }
-#endif
   std::vector<float> alive(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) alive[i] = 1.f - b.terminated[i];
   std::vector<float> y;
@@ -337,11 +328,9 @@ void Agent::save(Safetensors& st) const {
   if (actor_graph_)
     st.put<int64_t>("graphs.actor_noise", {int64_t(self.actor_graph_->noise().normal_counter()),
                                            int64_t(self.actor_graph_->noise().member_counter())});
-#ifdef MAAC_HAVE_CUDA
   if (critic_graph_)
     st.put<int64_t>("graphs.critic_noise", {int64_t(self.critic_graph_->noise().normal_counter()),
                                             int64_t(self.critic_graph_->noise().member_counter())});
-#endif
 }
 
 void Agent::load(const Safetensors& st) {
@@ -370,12 +359,10 @@ void Agent::load(const Safetensors& st) {
     const std::vector<int64_t> c = st.get<int64_t>("graphs.actor_noise", 2);
     actor_graph_->noise().set_counters(uint64_t(c[0]), uint64_t(c[1]));
   }
-#ifdef MAAC_HAVE_CUDA
   if (critic_graph_ && st.has("graphs.critic_noise")) {
     const std::vector<int64_t> c = st.get<int64_t>("graphs.critic_noise", 2);
     critic_graph_->noise().set_counters(uint64_t(c[0]), uint64_t(c[1]));
   }
-#endif
 }
 
 }  // namespace maac::rl

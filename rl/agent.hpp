@@ -7,6 +7,7 @@
 #include "autodiff/optim/adam.hpp"
 #include "autodiff/safetensors.hpp"
 #include "rl/captured_actor_update.hpp"
+#include "rl/captured_critic_update.hpp"
 #include "rl/critic.hpp"
 #include "rl/critic_targets.hpp"
 #include "rl/dynamics_trainer.hpp"
@@ -62,8 +63,6 @@ struct ModelFitStats {
   int64_t epochs = 0;
 };
 
-class CapturedCriticUpdate;  // rl/captured_critic_update.hpp (CUDA builds)
-
 class Agent {
  public:
   Agent(int64_t obs_dim, int64_t act_dim, AgentOptions options, std::unique_ptr<RewardModel<float>> reward,
@@ -116,9 +115,7 @@ class Agent {
   Adam<float> critic_adam_;
   Tape<float> tape_;
   std::unique_ptr<CapturedActorUpdate> actor_graph_;
-#ifdef MAAC_HAVE_CUDA
   std::unique_ptr<CapturedCriticUpdate> critic_graph_;
-#endif
   std::string graph_summary_;
 };
 

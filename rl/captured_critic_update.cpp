@@ -5,6 +5,9 @@
 
 #include "autodiff/device.hpp"
 #include "rl/module_device.hpp"
+#ifdef MAAC_HAVE_CUDA
+#include "kernels/cuda/graph.hpp"
+#endif
 
 namespace maac::rl {
 namespace {
@@ -67,6 +70,32 @@ SteveNoiseVars<float> draw_steve_noise(Tape<float>& tape, DeviceNoise& noise, co
 
 }  // namespace
 
+#ifdef MAAC_HAVE_CUDA
+struct CapturedCriticUpdate::Replay {
+  cuda::Graph graph;
+};
+#else
+struct CapturedCriticUpdate::Replay {};
+#endif
+
+CapturedCriticUpdate::~CapturedCriticUpdate() = default;
+
+bool CapturedCriticUpdate::captured() const {
+#ifdef MAAC_HAVE_CUDA
+  return replay_->graph.captured();
+#else
+  return false;
+#endif
+}
+
+size_t CapturedCriticUpdate::graph_nodes() const {
+#ifdef MAAC_HAVE_CUDA
+  return replay_->graph.node_count();
+#else
+  return 0;
+#endif
+}
+
 CapturedCriticUpdate::CapturedCriticUpdate(SquashedGaussianPolicy<float>& policy, TwinCritic<float>& critic,
                                            Adam<float>& critic_adam, DynamicsModel<float>* model,
                                            const RewardModel<float>* reward, CapturedCriticOptions options)
@@ -86,7 +115,8 @@ CapturedCriticUpdate::CapturedCriticUpdate(SquashedGaussianPolicy<float>& policy
       alive_(Shape{options.batch, 1}, Device::cuda),
       s_next_(Shape{options.batch, obs_}, Device::cuda),
       alpha_(Shape{1, 1}, Device::cuda),
-      alive_host_(static_cast<size_t>(options.batch)) {}
+      alive_host_(static_cast<size_t>(options.batch)),
+      replay_(std::make_unique<Replay>()) {}
 
 void CapturedCriticUpdate::work() {
   cuda::Stream stream = tape_.stream();
@@ -131,12 +161,17 @@ CriticUpdateResult CapturedCriticUpdate::run(const float* s, const float* a, con
   const float alpha_f = static_cast<float>(alpha);
   alpha_.copy_from_host(&alpha_f, 1, stream);
 
+  // STEVE reads the model's normaliser tables from their device copies: refresh them
+  // (after a model fit) outside the graph.
+  if (model_) model_->sync_device();
   if (!options_.capture || runs_ < 2) {
     work();
   } else {
-    if (!graph_.captured()) {
+#ifdef MAAC_HAVE_CUDA
+    cuda::Graph& graph = replay_->graph;
+    if (!graph.captured()) {
       try {
-        graph_.capture(stream, [this] { work(); });
+        graph.capture(stream, [this] { work(); });
       } catch (const std::exception& e) {
         throw std::runtime_error(
             std::string("CapturedCriticUpdate: capturing the critic update failed (") + e.what() +
@@ -144,7 +179,10 @@ CriticUpdateResult CapturedCriticUpdate::run(const float* s, const float* a, con
             "tables and RewardModel::alive must stay on the device; TD targets need neither");
       }
     }
-    graph_.launch(stream);
+    graph.launch(stream);
+#else
+    throw std::logic_error("CapturedCriticUpdate::run: this build has no CUDA backend");
+#endif
   }
   ++runs_;
   CriticUpdateResult out;

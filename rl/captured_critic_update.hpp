@@ -12,11 +12,11 @@
 // "Critic update graph".
 #pragma once
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include "autodiff/device_noise.hpp"
 #include "autodiff/optim/adam.hpp"
-#include "kernels/cuda/graph.hpp"
 #include "rl/critic_target_ops.hpp"
 #include "rl/replay_buffer.hpp"
 
@@ -52,6 +52,9 @@ class CapturedCriticUpdate {
   // device that cannot be captured. The referenced objects must outlive this one.
   CapturedCriticUpdate(SquashedGaussianPolicy<float>& policy, TwinCritic<float>& critic, Adam<float>& critic_adam,
                        DynamicsModel<float>* model, const RewardModel<float>* reward, CapturedCriticOptions options);
+  ~CapturedCriticUpdate();
+  CapturedCriticUpdate(const CapturedCriticUpdate&) = delete;
+  CapturedCriticUpdate& operator=(const CapturedCriticUpdate&) = delete;
 
   // One critic update on host arrays: s, s_next [n, obs], a [n, act], r, alive [n]
   // (alive = 1 - terminated), n = options.batch. Waits for the update to finish (one read
@@ -62,8 +65,8 @@ class CapturedCriticUpdate {
   // A replay-buffer batch (alive = 1 - terminated); batch.size must equal options.batch.
   CriticUpdateResult run(const TransitionBatch& batch, double alpha);
 
-  bool captured() const { return graph_.captured(); }
-  size_t graph_nodes() const { return graph_.node_count(); }
+  bool captured() const;
+  size_t graph_nodes() const;  // 0 until captured
   int64_t runs() const { return runs_; }
   const CapturedCriticOptions& options() const { return options_; }
   // The generator of this update's noise (checkpoints save its counters; tests rewind it).
@@ -87,7 +90,8 @@ class CapturedCriticUpdate {
   Buffer<float> s_, a_, r_, alive_, s_next_, alpha_;
   std::vector<float> alive_host_;  // 1 - terminated, for run(TransitionBatch)
   const float* loss_ = nullptr;    // the loss node's device address (fixed once captured)
-  cuda::Graph graph_;
+  struct Replay;  // the captured graph (CUDA builds; this class links everywhere)
+  std::unique_ptr<Replay> replay_;
   int64_t runs_ = 0;
 };
 
