@@ -14,12 +14,15 @@ using math::Unary;
 
 // --- linear algebra (ops/linear.cpp) ---
 template <class T> Var<T> matmul(Var<T> a, Var<T> b);                 // [n,k] x [k,m] -> [n,m]
-template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b);       // x[n,in] w[in,out] + b[1,out]
+// f(x[n,in] w[in,out] + b[1,out]); an activation other than the identity is fused with
+// the bias (one kernel each way on cuda, see ops/bias_activation.hpp).
+template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b, Unary activation = Unary::identity);
 template <class T> Var<T> add_bias(Var<T> x, Var<T> b);               // x[..,n,d] + b[..,1,d]
 
 // --- ensembles (ops/ensemble_linear.cpp); W[M,in,out], b[M,1,out] ---
 // All members: x[M,n,in] (member m sees its own rows) or x[n,in] (shared) -> [M,n,out].
-template <class T> Var<T> ensemble_linear(Var<T> x, Var<T> w, Var<T> b);
+// activation: fused as in linear.
+template <class T> Var<T> ensemble_linear(Var<T> x, Var<T> w, Var<T> b, Unary activation = Unary::identity);
 // Routed: x[n,in] with rows grouped by member; member m owns rows
 // offsets[m] .. offsets[m+1] (offsets has M+1 entries) -> [n,out].
 template <class T> Var<T> ensemble_linear_routed(Var<T> x, Var<T> w, Var<T> b, const std::vector<int32_t>& offsets);

@@ -1,4 +1,5 @@
-// A dense layer y = x W + b with W [in, out], b [1, out].
+// A dense layer y = f(x W + b) with W [in, out], b [1, out]; f (identity by default) is
+// fused with the bias by the linear op.
 #pragma once
 #include <string>
 
@@ -11,7 +12,9 @@ template <class T>
 class Linear {
  public:
   Linear(const std::string& name, int64_t in, int64_t out, Rng& rng);
-  Var<T> forward(Tape<T>& tape, Var<T> x) { return linear(x, tape.param(weight_), tape.param(bias_)); }
+  Var<T> forward(Tape<T>& tape, Var<T> x, Unary activation = Unary::identity) {
+    return linear(x, tape.param(weight_), tape.param(bias_), activation);
+  }
   ParameterList<T> parameters() { return {&weight_, &bias_}; }
   int64_t in() const { return weight_.shape()[0]; }
   int64_t out() const { return weight_.shape()[1]; }

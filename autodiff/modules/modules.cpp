@@ -37,8 +37,7 @@ MLP<T>::MLP(const std::string& name, const std::vector<int64_t>& sizes, Unary hi
 }
 
 template <class T> Var<T> MLP<T>::forward(Tape<T>& tape, Var<T> x) {
-  for (size_t l = 0; l < layers_.size(); ++l)
-    x = activate(l + 1 == layers_.size() ? output_ : hidden_, layers_[l].forward(tape, x));
+  for (size_t l = 0; l < layers_.size(); ++l) x = layers_[l].forward(tape, x, l + 1 == layers_.size() ? output_ : hidden_);
   return x;
 }
 
@@ -67,7 +66,7 @@ EnsembleMLP<T>::EnsembleMLP(const std::string& name, int64_t members, const std:
 
 template <class T> Var<T> EnsembleMLP<T>::forward_all(Tape<T>& tape, Var<T> x) {
   for (size_t l = 0; l < weights_.size(); ++l)
-    x = activate(activation(l), ensemble_linear(x, tape.param(weights_[l]), tape.param(biases_[l])));
+    x = ensemble_linear(x, tape.param(weights_[l]), tape.param(biases_[l]), activation(l));
   return x;
 }
 
@@ -78,6 +77,7 @@ template <class T> Var<T> EnsembleMLP<T>::forward_routed(Tape<T>& tape, Var<T> x
                                 x.shape().str() + ": expected " + std::to_string(members_) + " members and " +
                                 std::to_string(x.rows()) + " rows");
   // Group rows by member, run each member on its block, then put rows back in order.
+  // (Not fused: the routed bias differs per row block; routed runs op by op anyway.)
   Var<T> h = gather_rows(x, routing.order);
   for (size_t l = 0; l < weights_.size(); ++l)
     h = activate(activation(l),

@@ -27,6 +27,12 @@ template <class T> void check_same_tape(const char* op, Var<T> a, Var<T> b) {
   fail(op, "inputs " + a.shape().str() + " and " + b.shape().str() + " live on different tapes");
 }
 
+// An activation argument must be one of math::Unary's values (layers take it from configs).
+inline void check_unary(const char* op, Unary f) {
+  if (int(f) < int(Unary::identity) || int(f) > int(Unary::reciprocal))
+    fail(op, "activation " + std::to_string(int(f)) + " is not a math::Unary value");
+}
+
 // Whether an op on tape t runs on the GPU (use inside `if constexpr (device::have_cuda)`).
 template <class T> bool on_cuda(const Tape<T>& t) { return t.device() == Device::cuda; }
 

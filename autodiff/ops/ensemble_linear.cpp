@@ -3,6 +3,7 @@
 // one member only, rows grouped by member, so it does 1/M of the work.
 #include <algorithm>
 
+#include "autodiff/ops/bias_activation.hpp"
 #include "autodiff/ops/common.hpp"
 #include "kernels/cpu/gemm.hpp"
 #include "kernels/cuda/gemm.hpp"
@@ -28,10 +29,6 @@ template <class T> void check_ensemble_params(const char* op, Var<T> x, Var<T> w
                  " columns");
 }
 
-// Fill rows [0, n) of each member's output with its bias.
-template <class T> void fill_bias(T* y, const T* b, int64_t rows, int64_t out) {
-  for (int64_t i = 0; i < rows; ++i) std::copy_n(b, out, y + i * out);
-}
 template <class T> void accumulate_bias_grad(T* db, const T* dy, int64_t rows, int64_t out) {
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < out; ++j) db[j] += dy[i * out + j];
@@ -39,41 +36,41 @@ template <class T> void accumulate_bias_grad(T* db, const T* dy, int64_t rows, i
 
 }  // namespace
 
-// y[m] = x[m] W[m] + b[m] (x shared when rank 2); dx[m] += dy[m] W[m]^T (summed over m when
-// shared); dW[m] += x[m]^T dy[m]; db[m] += sum_rows(dy[m])
+// y[m] = f(x[m] W[m] + b[m]) (x shared when rank 2), f the identity unless fused;
+// dz = dy f'(z);  dx[m] += dz[m] W[m]^T (summed over m when shared);
+// dW[m] += x[m]^T dz[m];  db[m] += sum_rows(dz[m]).  in[3]: the hidden z, or -1.
 template <class T> static void ensemble_linear_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
-  auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
   auto& w = t.node(r.in[1]);
   auto& b = t.node(r.in[2]);
   int64_t M = w.shape[0], in = w.shape[1], out = w.shape[2], n = x.shape.rows();
   int64_t sx = r.integer[0] ? 0 : n * in;  // shared input: every member reads the same rows
+  const Unary f = static_cast<Unary>(r.integer[1]);
+  const T* dz = detail::bias_activation_backward(t, f, r.in[3], r.out, b.grad, {M, n, out});
   if constexpr (device::have_cuda) {
     if (detail::on_cuda(t)) {
       cuda::Stream s = t.stream();
       // Shared x: stride-0 C, which cuda::gemm_strided_batched runs as M GEMMs in order.
       if (x.grad)
-        cuda::gemm_strided_batched<T>(Trans::no, Trans::yes, n, in, out, T(1), y.grad, out, n * out, w.value, out,
+        cuda::gemm_strided_batched<T>(Trans::no, Trans::yes, n, in, out, T(1), dz, out, n * out, w.value, out,
                                       in * out, T(1), x.grad, in, sx, M, s);
       if (w.grad)
-        cuda::gemm_strided_batched<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, sx, y.grad, out, n * out,
+        cuda::gemm_strided_batched<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, sx, dz, out, n * out,
                                       T(1), w.grad, out, in * out, M, s);
-      if (b.grad) cuda::sum_to_add(cpu::Broadcast{M, n, out, out, 0, 1}, y.grad, b.grad, T(1), s);
       return;
     }
   }
   if (x.grad)
-    cpu::gemm_strided_batched<T>(Trans::no, Trans::yes, n, in, out, T(1), y.grad, out, n * out, w.value, out,
-                                 in * out, T(1), x.grad, in, sx, M);
+    cpu::gemm_strided_batched<T>(Trans::no, Trans::yes, n, in, out, T(1), dz, out, n * out, w.value, out, in * out,
+                                 T(1), x.grad, in, sx, M);
   if (w.grad)
-    cpu::gemm_strided_batched<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, sx, y.grad, out, n * out,
-                                 T(1), w.grad, out, in * out, M);
-  if (b.grad)
-    for (int64_t m = 0; m < M; ++m) accumulate_bias_grad(b.grad + m * out, y.grad + m * n * out, n, out);
+    cpu::gemm_strided_batched<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, sx, dz, out, n * out, T(1),
+                                 w.grad, out, in * out, M);
 }
 
-template <class T> Var<T> ensemble_linear(Var<T> x, Var<T> w, Var<T> b) {
+template <class T> Var<T> ensemble_linear(Var<T> x, Var<T> w, Var<T> b, Unary activation) {
   check_ensemble_params("ensemble_linear", x, w, b);
+  detail::check_unary("ensemble_linear", activation);
   int64_t M = w.shape()[0], in = w.shape()[1], out = w.shape()[2];
   bool shared = x.shape().rank() == 2;
   if (!shared && x.shape()[0] != M)
@@ -82,27 +79,33 @@ template <class T> Var<T> ensemble_linear(Var<T> x, Var<T> w, Var<T> b) {
   int64_t n = x.rows();
   int64_t sx = shared ? 0 : n * in;
   Tape<T>& t = *x.tape;
-  Var<T> y = t.result(Shape{M, n, out}, detail::any_grad(x, w, b));
+  const bool cuda = detail::on_cuda(t);
+  const detail::BiasLayout layout{M, n, out};
+  const auto o = detail::activated_output(t, Shape{M, n, out}, activation, detail::any_grad(x, w, b));
+  // z = x W (+ b): the bias goes in first where the GEMM then accumulates onto it.
+  const bool bias_first = detail::bias_before_gemm(activation, cuda);
+  if (bias_first) detail::fill_bias_rows(o.pre.value(), b.value(), layout, t.stream(), cuda);
+  const T beta = bias_first ? T(1) : T(0);
   bool done = false;  // set by the cuda branch
   if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::expand(cpu::Broadcast{M, n, out, out, 0, 1}, b.value(), y.value(), T(1), false, t.stream());
+    if (cuda) {
       cuda::gemm_strided_batched<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, sx, w.value(), out,
-                                    in * out, T(1), y.value(), out, n * out, M, t.stream());
+                                    in * out, beta, o.pre.value(), out, n * out, M, t.stream());
       done = true;
     }
   }
-  if (!done) {
-    for (int64_t m = 0; m < M; ++m) fill_bias(y.value() + m * n * out, b.value() + m * out, n, out);
+  if (!done)
     cpu::gemm_strided_batched<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, sx, w.value(), out,
-                                 in * out, T(1), y.value(), out, n * out, M);
-  }
-  if (y.requires_grad()) {
-    typename Tape<T>::Record rec{&ensemble_linear_backward<T>, y.id, {x.id, w.id, b.id, -1}};
+                                 in * out, beta, o.pre.value(), out, n * out, M);
+  detail::finish_activation(t, activation, o, b.value(), layout);
+  if (o.y.requires_grad()) {
+    typename Tape<T>::Record rec{&ensemble_linear_backward<T>, o.y.id, {x.id, w.id, b.id, -1}};
+    if (activation != Unary::identity) rec.in[3] = o.pre.id;
     rec.integer[0] = shared;
-    x.tape->record(rec);
+    rec.integer[1] = static_cast<int64_t>(activation);
+    t.record(rec);
   }
-  return y;
+  return o.y;
 }
 
 // Routed: member m owns rows offsets[m] .. offsets[m+1] of x and y.
@@ -154,20 +157,19 @@ Var<T> ensemble_linear_routed(Var<T> x, Var<T> w, Var<T> b, const std::vector<in
                                        " non-decreasing offsets from 0 to n = " + std::to_string(n));
   Tape<T>& t = *x.tape;
   Var<T> y = t.result(Shape{n, out}, detail::any_grad(x, w, b));
+  // One GEMM per member on its rows (the offsets come from the host), onto its bias.
+  const bool cuda = detail::on_cuda(t);
   for (int64_t m = 0; m < M; ++m) {
     int64_t r0 = offsets[m], rows = offsets[m + 1] - offsets[m];
     if (rows == 0) continue;
+    detail::fill_bias_rows(y.value() + r0 * out, b.value() + m * out, {1, rows, out}, t.stream(), cuda);
     if constexpr (device::have_cuda) {
-      if (detail::on_cuda(t)) {
-        // One GEMM per member on its rows: the offsets come from the host RNG.
-        cuda::expand(cpu::Broadcast{1, rows, out, 0, 0, 1}, b.value() + m * out, y.value() + r0 * out, T(1), false,
-                     t.stream());
+      if (cuda) {
         cuda::gemm<T>(Trans::no, Trans::no, rows, out, in, T(1), x.value() + r0 * in, in, w.value() + m * in * out,
                       out, T(1), y.value() + r0 * out, out, t.stream());
         continue;
       }
     }
-    fill_bias(y.value() + r0 * out, b.value() + m * out, rows, out);
     cpu::gemm<T>(Trans::no, Trans::no, rows, out, in, T(1), x.value() + r0 * in, in, w.value() + m * in * out, out,
                  T(1), y.value() + r0 * out, out);
   }
@@ -182,7 +184,7 @@ Var<T> ensemble_linear_routed(Var<T> x, Var<T> w, Var<T> b, const std::vector<in
 }
 
 #define MAAC_INSTANTIATE(T)                                 \
-  template Var<T> ensemble_linear(Var<T>, Var<T>, Var<T>); \
+  template Var<T> ensemble_linear(Var<T>, Var<T>, Var<T>, Unary); \
   template Var<T> ensemble_linear_routed(Var<T>, Var<T>, Var<T>, const std::vector<int32_t>&);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)

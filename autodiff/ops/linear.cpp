@@ -1,7 +1,8 @@
-// matmul, linear and bias add. GEMMs run through kernels/cpu/gemm (Eigen) on the cpu
+// matmul, linear (with an optional fused activation) and bias add. GEMMs run through kernels/cpu/gemm (Eigen) on the cpu
 // and kernels/cuda/gemm (cuBLAS) on cuda.
 #include <algorithm>
 
+#include "autodiff/ops/bias_activation.hpp"
 #include "autodiff/ops/common.hpp"
 #include "kernels/cpu/gemm.hpp"
 #include "kernels/cuda/gemm.hpp"
@@ -49,30 +50,29 @@ template <class T> Var<T> matmul(Var<T> a, Var<T> b) {
   return y;
 }
 
-// y[n,out] = x[n,in] w[in,out] + b[1,out];  dx += dy w^T;  dw += x^T dy;  db += sum_rows(dy)
+// y[n,out] = f(x[n,in] w[in,out] + b[1,out]), f the identity for a plain linear layer;
+// dz = dy f'(z);  dx += dz w^T;  dw += x^T dz;  db += sum_rows(dz)
+// in[3] is the hidden pre-activation z (ops/bias_activation.hpp), -1 for the identity.
 template <class T> static void linear_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
-  auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
   auto& w = t.node(r.in[1]);
   auto& b = t.node(r.in[2]);
   int64_t n = x.shape.rows(), in = x.shape.cols(), out = w.shape.cols();
+  const Unary f = static_cast<Unary>(r.integer[0]);
+  const T* dz = detail::bias_activation_backward(t, f, r.in[3], r.out, b.grad, {1, n, out});
   if constexpr (device::have_cuda) {
     if (detail::on_cuda(t)) {
       cuda::Stream s = t.stream();
-      if (x.grad) cuda::gemm<T>(Trans::no, Trans::yes, n, in, out, T(1), y.grad, out, w.value, out, T(1), x.grad, in, s);
-      if (w.grad) cuda::gemm<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, y.grad, out, T(1), w.grad, out, s);
-      if (b.grad) cuda::sum_to_add(cpu::Broadcast{1, n, out, 0, 0, 1}, y.grad, b.grad, T(1), s);
+      if (x.grad) cuda::gemm<T>(Trans::no, Trans::yes, n, in, out, T(1), dz, out, w.value, out, T(1), x.grad, in, s);
+      if (w.grad) cuda::gemm<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, dz, out, T(1), w.grad, out, s);
       return;
     }
   }
-  if (x.grad) cpu::gemm<T>(Trans::no, Trans::yes, n, in, out, T(1), y.grad, out, w.value, out, T(1), x.grad, in);
-  if (w.grad) cpu::gemm<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, y.grad, out, T(1), w.grad, out);
-  if (b.grad)
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t j = 0; j < out; ++j) b.grad[j] += y.grad[i * out + j];
+  if (x.grad) cpu::gemm<T>(Trans::no, Trans::yes, n, in, out, T(1), dz, out, w.value, out, T(1), x.grad, in);
+  if (w.grad) cpu::gemm<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, dz, out, T(1), w.grad, out);
 }
 
-template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b) {
+template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b, Unary activation) {
   detail::check_var("linear", "x", x);
   detail::check_var("linear", "w", w);
   detail::check_var("linear", "b", b);
@@ -82,25 +82,34 @@ template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b) {
       b.rows() != 1)
     fail("linear", "x " + x.shape().str() + ", w " + w.shape().str() + ", b " + b.shape().str() +
                        ": expected x [n,in], w [in,out], b [1,out]");
+  detail::check_unary("linear", activation);
   int64_t n = x.rows(), in = x.cols(), out = w.cols();
   Tape<T>& t = *x.tape;
-  Var<T> y = t.result(Shape{n, out}, detail::any_grad(x, w, b));
-  // Bias first, then the GEMM accumulates onto it (beta = 1).
+  const bool cuda = detail::on_cuda(t);
+  const detail::BiasLayout layout{1, n, out};
+  const auto o = detail::activated_output(t, Shape{n, out}, activation, detail::any_grad(x, w, b));
+  // z = x w (+ b): the bias goes in first where the GEMM then accumulates onto it.
+  const bool bias_first = detail::bias_before_gemm(activation, cuda);
+  if (bias_first) detail::fill_bias_rows(o.pre.value(), b.value(), layout, t.stream(), cuda);
+  const T beta = bias_first ? T(1) : T(0);
   bool done = false;  // set by the cuda branch
   if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::expand(cpu::Broadcast{1, n, out, 0, 0, 1}, b.value(), y.value(), T(1), false, t.stream());
-      cuda::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, T(1), y.value(), out,
+    if (cuda) {
+      cuda::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, beta, o.pre.value(), out,
                     t.stream());
       done = true;
     }
   }
-  if (!done) {
-    for (int64_t i = 0; i < n; ++i) std::copy_n(b.value(), out, y.value() + i * out);
-    cpu::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, T(1), y.value(), out);
+  if (!done)
+    cpu::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, beta, o.pre.value(), out);
+  detail::finish_activation(t, activation, o, b.value(), layout);
+  if (o.y.requires_grad()) {
+    typename Tape<T>::Record rec{&linear_backward<T>, o.y.id, {x.id, w.id, b.id, -1}};
+    if (activation != Unary::identity) rec.in[3] = o.pre.id;
+    rec.integer[0] = static_cast<int64_t>(activation);
+    t.record(rec);
   }
-  if (y.requires_grad()) x.tape->record({&linear_backward<T>, y.id, {x.id, w.id, b.id, -1}});
-  return y;
+  return o.y;
 }
 
 template <class T> Var<T> add_bias(Var<T> x, Var<T> b) {
@@ -116,7 +125,7 @@ template <class T> Var<T> add_bias(Var<T> x, Var<T> b) {
 
 #define MAAC_INSTANTIATE(T)                      \
   template Var<T> matmul(Var<T>, Var<T>);        \
-  template Var<T> linear(Var<T>, Var<T>, Var<T>); \
+  template Var<T> linear(Var<T>, Var<T>, Var<T>, Unary); \
   template Var<T> add_bias(Var<T>, Var<T>);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)

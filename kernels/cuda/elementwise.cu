@@ -38,22 +38,32 @@ template <class T> struct AccumulateInto {  // dst[i] += value(i) for a full-siz
   __device__ void operator()(int64_t i) const { dst[i] += value(i); }
 };
 
-// x, y: [batch, rows, cols]; bias: [batch, 1, cols]
+// x, pre, y: [batch, rows, cols]; bias: [batch, 1, cols]
 template <class T> struct BiasIndex {
   int64_t rows, cols;
   __device__ int64_t operator()(int64_t i) const { return (i / (rows * cols)) * cols + i % cols; }
 };
-template <class T> struct BiasActForward {
-  math::Unary f; BiasIndex<T> at; const T* x; const T* bias; T* y;
-  __device__ void operator()(int64_t i) const { y[i] = math::unary_forward(f, x[i] + bias[at(i)]); }
+template <class T> struct BiasActForward {  // pre may alias x: each element is read, then written, by one thread
+  math::Unary f; BiasIndex<T> at; const T* x; const T* bias; T* pre; T* y;
+  __device__ void operator()(int64_t i) const {
+    const T z = x[i] + bias[at(i)];
+    if (pre) pre[i] = z;
+    y[i] = math::unary_forward(f, z);
+  }
 };
-template <class T> struct BiasActGrad {  // dy * f'(x + bias): the gradient of the pre-activation
-  math::Unary f; BiasIndex<T> at; const T* x; const T* bias; const T* y; const T* dy;
-  __device__ T operator()(int64_t i) const { return dy[i] * math::unary_derivative(f, x[i] + bias[at(i)], y[i]); }
+// g = dy * f'(pre): the gradient of the pre-activation. The reduction calls it exactly
+// once per element, so it also adds g into dpre there (no second pass, no race).
+template <class T> struct BiasActGrad {
+  math::Unary f; const T* pre; const T* y; const T* dy; T* dpre;
+  __device__ T operator()(int64_t i) const {
+    const T g = dy[i] * math::unary_derivative(f, pre[i], y[i]);
+    if (dpre) dpre[i] += g;
+    return g;
+  }
 };
-template <class T> struct BiasActBackwardX {
-  BiasActGrad<T> grad; T* dx;
-  __device__ void operator()(int64_t i) const { dx[i] += grad(i); }
+template <class T> struct BiasActGradOnly {  // dpre += g when no bias gradient is wanted
+  BiasActGrad<T> grad;
+  __device__ void operator()(int64_t i) const { grad(i); }
 };
 
 void check_unary(math::Unary f, const char* what) {
@@ -104,23 +114,22 @@ void binary_backward(math::Binary f, const Broadcast& bc, const T* a, const T* b
 }
 
 template <class T>
-void bias_act_forward(math::Unary f, const T* x, const T* bias, T* y, int64_t batch, int64_t rows, int64_t cols,
-                      Stream stream) {
+void bias_act_forward(math::Unary f, const T* x, const T* bias, T* pre, T* y, int64_t batch, int64_t rows,
+                      int64_t cols, Stream stream) {
   check_unary(f, "cuda::bias_act_forward");
   check_bias_shape(batch, rows, cols, "cuda::bias_act_forward");
-  detail::launch_map(BiasActForward<T>{f, {rows, cols}, x, bias, y}, batch * rows * cols, stream);
+  detail::launch_map(BiasActForward<T>{f, {rows, cols}, x, bias, pre, y}, batch * rows * cols, stream);
 }
 
 template <class T>
-void bias_act_backward(math::Unary f, const T* x, const T* bias, const T* y, const T* dy, T* dx, T* dbias,
-                       int64_t batch, int64_t rows, int64_t cols, Stream stream) {
+void bias_act_backward(math::Unary f, const T* pre, const T* y, const T* dy, T* dpre, T* dbias, int64_t batch,
+                       int64_t rows, int64_t cols, Stream stream) {
   check_unary(f, "cuda::bias_act_backward");
   check_bias_shape(batch, rows, cols, "cuda::bias_act_backward");
-  const BiasActGrad<T> grad{f, {rows, cols}, x, bias, y, dy};
-  if (dx) detail::launch_map(BiasActBackwardX<T>{grad, dx}, batch * rows * cols, stream);
+  const BiasActGrad<T> grad{f, pre, y, dy, dpre};
   // bias [batch, 1, cols] is the broadcast operand of a [batch, rows, cols] tensor.
-  const Broadcast bias_bc{batch, rows, cols, cols, 0, 1};
-  if (dbias) detail::launch_reduce(bias_bc, grad, dbias, stream);
+  if (dbias) detail::launch_reduce(Broadcast{batch, rows, cols, cols, 0, 1}, grad, dbias, stream);
+  else if (dpre) detail::launch_map(BiasActGradOnly<T>{grad}, batch * rows * cols, stream);
 }
 
 #define MAAC_INSTANTIATE(T)                                                                                    \
@@ -128,9 +137,9 @@ void bias_act_backward(math::Unary f, const T* x, const T* bias, const T* y, con
   template void unary_backward<T>(math::Unary, const T*, const T*, const T*, T*, int64_t, Stream);            \
   template void binary_forward<T>(math::Binary, const Broadcast&, const T*, const T*, T*, Stream);            \
   template void binary_backward<T>(math::Binary, const Broadcast&, const T*, const T*, const T*, T*, T*, Stream); \
-  template void bias_act_forward<T>(math::Unary, const T*, const T*, T*, int64_t, int64_t, int64_t, Stream);  \
-  template void bias_act_backward<T>(math::Unary, const T*, const T*, const T*, const T*, T*, T*, int64_t, int64_t, \
-                                     int64_t, Stream);
+  template void bias_act_forward<T>(math::Unary, const T*, const T*, T*, T*, int64_t, int64_t, int64_t, Stream); \
+  template void bias_act_backward<T>(math::Unary, const T*, const T*, const T*, T*, T*, int64_t, int64_t, int64_t, \
+                                     Stream);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)
 #undef MAAC_INSTANTIATE

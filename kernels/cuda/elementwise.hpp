@@ -28,14 +28,17 @@ template <class T>
 void binary_backward(math::Binary f, const Broadcast& bc, const T* a, const T* b, const T* dy, T* da, T* db,
                      Stream stream = default_stream);
 
-// Fused bias + activation, bias broadcast over rows:
-//   x, y: [batch, rows, cols]; bias: [batch, 1, cols];  y = f(x + bias)
+// Fused bias + activation, bias broadcast over rows (the tape's linear layers with an
+// activation: one pass instead of a bias expansion and an activation):
+//   x, pre, y: [batch, rows, cols]; bias: [batch, 1, cols]
+//   pre = x + bias (kept for the backward; may alias x, or be null), y = f(pre)
 template <class T>
-void bias_act_forward(math::Unary f, const T* x, const T* bias, T* y, int64_t batch, int64_t rows, int64_t cols,
-                      Stream stream = default_stream);
-// dx += dy * f'(x + bias);  dbias += the same summed over rows. y is the forward output.
+void bias_act_forward(math::Unary f, const T* x, const T* bias, T* pre, T* y, int64_t batch, int64_t rows,
+                      int64_t cols, Stream stream = default_stream);
+// g = dy * f'(pre), given y = f(pre):  dpre += g;  dbias += g summed over rows.
+// One launch: the bias reduction writes dpre as it reads each element (either may be null).
 template <class T>
-void bias_act_backward(math::Unary f, const T* x, const T* bias, const T* y, const T* dy, T* dx, T* dbias,
-                       int64_t batch, int64_t rows, int64_t cols, Stream stream = default_stream);
+void bias_act_backward(math::Unary f, const T* pre, const T* y, const T* dy, T* dpre, T* dbias, int64_t batch,
+                       int64_t rows, int64_t cols, Stream stream = default_stream);
 
 }  // namespace maac::cuda

@@ -37,6 +37,10 @@ TEST_CASE("shape mismatches name the shapes") {
 TEST_CASE("bad arguments name the value and what was expected") {
   Fixture f;
   REQUIRE_THROWS_WITH(slice_cols(f.make({3, 4}), 2, 3), Contains("[2, 5)") && Contains("[3, 4]"));
+  REQUIRE_THROWS_WITH(linear(f.make({2, 3}), f.make({3, 4}), f.make({1, 4}), static_cast<Unary>(42)),
+                      Contains("linear") && Contains("activation 42"));
+  REQUIRE_THROWS_WITH(ensemble_linear(f.make({5, 4}), f.make({2, 4, 6}), f.make({2, 1, 6}), static_cast<Unary>(-1)),
+                      Contains("ensemble_linear") && Contains("activation -1"));
   REQUIRE_THROWS_WITH(split_cols(f.make({3, 4}), {1, 2}), Contains("sum to 4"));
   REQUIRE_THROWS_WITH(gather_rows(f.make({3, 4}), {0, 3}), Contains("row index 3") && Contains("< 3"));
   REQUIRE_THROWS_WITH(scatter_rows(f.make({2, 4}), {0, -1}, 5), Contains("row index -1"));

@@ -20,6 +20,14 @@ TEST_CASE("linear") {
                            {random_input("x", {5, 3}), random_input("w", {3, 4}), random_input("b", {1, 4})}));
 }
 
+TEST_CASE("linear with a fused activation") {
+  for (Unary f : {Unary::tanh, Unary::silu, Unary::relu, Unary::softplus}) {
+    auto op = [f](Tape<double>&, const Vs& v) { return linear(v[0], v[1], v[2], f); };
+    require_passes(gradcheck("linear + activation " + std::to_string(int(f)), op,
+                             {random_input("x", {5, 3}), random_input("w", {3, 4}), random_input("b", {1, 4})}));
+  }
+}
+
 TEST_CASE("add_bias") {
   auto f = [](Tape<double>&, const Vs& v) { return add_bias(v[0], v[1]); };
   require_passes(gradcheck("add_bias rank 2", f, {random_input("x", {4, 3}), random_input("b", {1, 3})}));
@@ -32,6 +40,17 @@ TEST_CASE("ensemble_linear all members") {
                            {random_input("x", {3, 4, 5}), random_input("w", {3, 5, 2}), random_input("b", {3, 1, 2})}));
   require_passes(gradcheck("shared rows", f,
                            {random_input("x", {4, 5}), random_input("w", {3, 5, 2}), random_input("b", {3, 1, 2})}));
+}
+
+TEST_CASE("ensemble_linear with a fused activation") {
+  for (Unary act : {Unary::tanh, Unary::silu, Unary::relu}) {
+    auto f = [act](Tape<double>&, const Vs& v) { return ensemble_linear(v[0], v[1], v[2], act); };
+    const std::string name = "ensemble_linear + activation " + std::to_string(int(act));
+    require_passes(gradcheck(name + ", per-member rows", f,
+                             {random_input("x", {3, 4, 5}), random_input("w", {3, 5, 2}), random_input("b", {3, 1, 2})}));
+    require_passes(gradcheck(name + ", shared rows", f,
+                             {random_input("x", {4, 5}), random_input("w", {3, 5, 2}), random_input("b", {3, 1, 2})}));
+  }
 }
 
 TEST_CASE("ensemble_linear routed") {

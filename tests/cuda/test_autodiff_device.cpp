@@ -119,6 +119,9 @@ TEST_CASE("linear algebra ops match the cpu tape") {
           [](auto& v) { return matmul(v[0], v[1]); }, kSum);
   compare("linear", {uniform_leaf({6, 5}), uniform_leaf({5, 4}), uniform_leaf({1, 4})},
           [](auto& v) { return linear(v[0], v[1], v[2]); }, kSum);
+  for (Unary f : {Unary::relu, Unary::tanh, Unary::silu})  // bias + activation fused on cuda
+    compare("linear + activation", {uniform_leaf({67, 5}), uniform_leaf({5, 33}), uniform_leaf({1, 33})},
+            [f](auto& v) { return linear(v[0], v[1], v[2], f); }, kSum);
   compare("add_bias rank 2", {uniform_leaf({6, 4}), uniform_leaf({1, 4})},
           [](auto& v) { return add_bias(v[0], v[1]); }, kSum);
   compare("add_bias rank 3", {uniform_leaf({3, 6, 4}), uniform_leaf({3, 1, 4})},
@@ -130,6 +133,14 @@ TEST_CASE("ensemble linear ops match the cpu tape") {
           [](auto& v) { return ensemble_linear(v[0], v[1], v[2]); }, kSum);
   compare("ensemble_linear per-member x", {uniform_leaf({3, 6, 5}), uniform_leaf({3, 5, 4}), uniform_leaf({3, 1, 4})},
           [](auto& v) { return ensemble_linear(v[0], v[1], v[2]); }, kSum);
+  for (Unary f : {Unary::relu, Unary::tanh, Unary::silu}) {
+    compare("ensemble_linear + activation, shared x",
+            {uniform_leaf({67, 5}), uniform_leaf({3, 5, 33}), uniform_leaf({3, 1, 33})},
+            [f](auto& v) { return ensemble_linear(v[0], v[1], v[2], f); }, kSum);
+    compare("ensemble_linear + activation, per-member x",
+            {uniform_leaf({3, 67, 5}), uniform_leaf({3, 5, 33}), uniform_leaf({3, 1, 33})},
+            [f](auto& v) { return ensemble_linear(v[0], v[1], v[2], f); }, kSum);
+  }
   // Member 1 owns no rows.
   compare("ensemble_linear_routed", {uniform_leaf({10, 5}), uniform_leaf({3, 5, 4}), uniform_leaf({3, 1, 4})},
           [](auto& v) { return ensemble_linear_routed(v[0], v[1], v[2], {0, 3, 3, 10}); }, kSum);

@@ -119,22 +119,42 @@ TEMPLATE_TEST_CASE("cuda fused bias + activation matches binary add then unary o
     std::vector<T> z(n), y(n);
     cpu::binary_forward(math::Binary::add, bias_bc, x.data(), bias.data(), z.data());
     cpu::unary_forward(f, z.data(), y.data(), n);
-    DeviceBuffer<T> d_x(x), d_bias(bias), d_y = cuda::test::poisoned<T>(n);
-    cuda::bias_act_forward(f, d_x.data(), d_bias.data(), d_y.data(), M, rows, cols);
+    DeviceBuffer<T> d_x(x), d_bias(bias), d_pre = cuda::test::poisoned<T>(n), d_y = cuda::test::poisoned<T>(n);
+    cuda::bias_act_forward(f, d_x.data(), d_bias.data(), d_pre.data(), d_y.data(), M, rows, cols);
+    cuda::test::require_close(d_pre.to_host(), z, Tol<T>::element, Tol<T>::element);
     cuda::test::require_close(d_y.to_host(), y, Tol<T>::element, Tol<T>::element);
 
-    // CPU: dz = dy f'(z) (from zero), then dx += dz, dbias += row sums of dz.
+    // In place (pre aliases x, as the linear ops run it) and without keeping pre.
+    DeviceBuffer<T> d_inplace(x), d_y2 = cuda::test::poisoned<T>(n);
+    cuda::bias_act_forward(f, d_inplace.data(), d_bias.data(), d_inplace.data(), d_y2.data(), M, rows, cols);
+    cuda::test::require_close(d_inplace.to_host(), z, Tol<T>::element, Tol<T>::element);
+    cuda::test::require_close(d_y2.to_host(), y, Tol<T>::element, Tol<T>::element);
+    DeviceBuffer<T> d_y3 = cuda::test::poisoned<T>(n);
+    cuda::bias_act_forward<T>(f, d_x.data(), d_bias.data(), nullptr, d_y3.data(), M, rows, cols);
+    cuda::test::require_close(d_y3.to_host(), y, Tol<T>::element, Tol<T>::element);
+
+    // CPU: g = dy f'(z), then dpre += g, dbias += row sums of g (both start non-zero).
     const auto dy = uniform<T>(n, T(-1), T(1));
-    auto dx = uniform<T>(n, T(-1), T(1)), dbias = uniform<T>(M * cols, T(-1), T(1));
-    DeviceBuffer<T> d_dy(dy), d_dx(dx), d_dbias(dbias), d_yv(y);
-    std::vector<T> dz(n, T(0));
-    cpu::unary_backward(f, z.data(), y.data(), dy.data(), dz.data(), n);
+    auto dpre = uniform<T>(n, T(-1), T(1)), dbias = uniform<T>(M * cols, T(-1), T(1));
+    DeviceBuffer<T> d_dy(dy), d_dpre(dpre), d_dbias(dbias), d_yv(y), d_z(z);
+    std::vector<T> g(n, T(0));
+    cpu::unary_backward(f, z.data(), y.data(), dy.data(), g.data(), n);
     std::vector<T> ones(n, T(1));
-    cpu::binary_backward(math::Binary::add, bias_bc, ones.data(), bias.data(), dz.data(), dx.data(), dbias.data());
-    cuda::bias_act_backward(f, d_x.data(), d_bias.data(), d_yv.data(), d_dy.data(), d_dx.data(), d_dbias.data(), M,
-                            rows, cols);
-    cuda::test::require_close(d_dx.to_host(), dx, Tol<T>::element, Tol<T>::element);
+    const auto dpre_before = dpre;
+    cpu::binary_backward(math::Binary::add, bias_bc, ones.data(), bias.data(), g.data(), dpre.data(), dbias.data());
+    cuda::bias_act_backward(f, d_z.data(), d_yv.data(), d_dy.data(), d_dpre.data(), d_dbias.data(), M, rows, cols);
+    cuda::test::require_close(d_dpre.to_host(), dpre, Tol<T>::element, Tol<T>::element);
     cuda::test::require_close(d_dbias.to_host(), dbias, Tol<T>::summed(rows), Tol<T>::element);
+
+    // Either output alone: the other is left untouched.
+    DeviceBuffer<T> d_dpre_only(dpre_before);
+    cuda::bias_act_backward<T>(f, d_z.data(), d_yv.data(), d_dy.data(), d_dpre_only.data(), nullptr, M, rows, cols);
+    cuda::test::require_close(d_dpre_only.to_host(), dpre, Tol<T>::element, Tol<T>::element);
+    DeviceBuffer<T> d_dbias_only(dbias);
+    cuda::bias_act_backward<T>(f, d_z.data(), d_yv.data(), d_dy.data(), nullptr, d_dbias_only.data(), M, rows, cols);
+    std::vector<T> dbias2 = dbias;
+    cpu::binary_backward<T>(math::Binary::add, bias_bc, ones.data(), bias.data(), g.data(), nullptr, dbias2.data());
+    cuda::test::require_close(d_dbias_only.to_host(), dbias2, 2 * Tol<T>::summed(rows), Tol<T>::element);
   }
 }
 
@@ -145,7 +165,7 @@ TEST_CASE("cuda element-wise entries reject bad arguments") {
                     std::invalid_argument);
   const cpu::Broadcast bad{2, -1, 4, 0, 0, 1};
   REQUIRE_THROWS_AS(cuda::binary_forward(math::Binary::add, bad, a.data(), b.data(), y.data()), std::invalid_argument);
-  REQUIRE_THROWS_AS(cuda::bias_act_forward(math::Unary::relu, a.data(), b.data(), y.data(), int64_t(1), int64_t(-2),
-                                           int64_t(4)),
+  REQUIRE_THROWS_AS(cuda::bias_act_forward(math::Unary::relu, a.data(), b.data(), y.data(), y.data(), int64_t(1),
+                                           int64_t(-2), int64_t(4)),
                     std::invalid_argument);
 }

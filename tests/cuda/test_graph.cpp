@@ -28,7 +28,7 @@ struct Layer {
   void run(cuda::Stream s) {
     cuda::gemm<float>(cuda::Trans::no, cuda::Trans::no, n, out, in, 1.f, x.data(), in, w.data(), out, 0.f, xw.data(),
                       out, s);
-    cuda::bias_act_forward<float>(math::Unary::silu, xw.data(), b.data(), y.data(), 1, n, out, s);
+    cuda::bias_act_forward<float>(math::Unary::silu, xw.data(), b.data(), nullptr, y.data(), 1, n, out, s);
   }
 };
 
