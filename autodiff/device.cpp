@@ -26,10 +26,11 @@ bool available(Device d) {
 
 void require(Device d, const std::string& who) {
   if (available(d)) return;
-  throw std::runtime_error(who + ": device " + device_name(d) + " requested, but " +
-                           (have_cuda ? "no CUDA GPU is available on this machine"
-                                      : "this build has no CUDA backend (configure with -DMAAC_CUDA=ON)") +
-                           "; expected cpu");
+  std::string why = "this build has no CUDA backend (configure with -DMAAC_CUDA=ON)";
+#ifdef MAAC_HAVE_CUDA
+  why = "no CUDA GPU is available on this machine: " + cuda::device_unavailable_reason();
+#endif
+  throw std::runtime_error(who + ": device " + device_name(d) + " requested, but " + why + "; expected cpu");
 }
 
 void* allocate(std::size_t bytes, Device d) {

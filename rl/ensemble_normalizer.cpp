@@ -1,6 +1,7 @@
 #include "rl/ensemble_normalizer.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -61,9 +62,14 @@ void EnsembleNormalizer<T>::fit(int64_t member, const T* data, int64_t n_data, c
   }
 }
 
+// Bitwise comparison: a NaN entry equals itself here, so it cannot force an upload (and
+// a failed capture) on every use.
 template <class T>
 bool EnsembleNormalizer<T>::device_stale() const {
-  return cache_.d_mean.device() != Device::cuda || cache_.mean != mean || cache_.std != std;
+  auto same = [](const std::vector<T>& a, const std::vector<T>& b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
+  };
+  return cache_.d_mean.device() != Device::cuda || !same(cache_.mean, mean) || !same(cache_.std, std);
 }
 
 template <class T>

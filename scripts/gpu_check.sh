@@ -8,13 +8,20 @@
 #      ceiling measured in the same run) and the whole MAAC update (op by op, as a CUDA
 #      graph, and beside a cuBLAS GEMM-only replay of the same shapes).
 # Usage: scripts/gpu_check.sh [extra flags for bench_cuda_kernels, e.g. --benchmark_filter=gemm]
-# Exit: 0 all passed, 1 a test failed, 2 no usable GPU (tests skipped).
+# Exit: 0 all passed, 1 a test failed, 2 no usable GPU (tests skipped), 3 tests passed
+# but a benchmark failed (its result check, a non-finite loss or a failed capture).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${BUILD_DIR:-build-gpu}"
 jobs="$(nproc)"
 
-if command -v nvidia-smi >/dev/null; then nvidia-smi -L; else echo "gpu_check: nvidia-smi not found"; fi
+# The driver version matters: this CUDA runtime needs a driver at least as new, and an
+# older one makes every cuda test skip as if there were no GPU.
+if command -v nvidia-smi >/dev/null; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv
+else
+  echo "gpu_check: nvidia-smi not found"
+fi
 
 cmake -S . -B "$build_dir" -DMAAC_CUDA=ON -DMAAC_BUILD_TESTS=ON -DMAAC_BUILD_BENCH=ON -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build_dir" -j "$jobs"
@@ -32,11 +39,17 @@ rm -f "$ctest_log"
 
 # Benchmarks (each checks its result against the CPU or for finiteness before timing).
 export MAAC_COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-"$build_dir/bin/bench_cuda_kernels" --benchmark_min_time=0.2 "$@"
-if [[ -x "$build_dir/bin/bench_cuda_maac_update" ]]; then "$build_dir/bin/bench_cuda_maac_update"; fi
+# A failing benchmark is reported after the tests' verdict, not instead of it.
+bench_ok=1
+"$build_dir/bin/bench_cuda_kernels" --benchmark_min_time=0.2 "$@" || bench_ok=0
+if [[ -x "$build_dir/bin/bench_cuda_maac_update" ]]; then "$build_dir/bin/bench_cuda_maac_update" || bench_ok=0; fi
 
 if [[ $tests_ok -eq 0 ]]; then
   echo "gpu_check: some CUDA tests FAILED (see above)" >&2
   exit 1
 fi
 echo "gpu_check: all CUDA tests passed"
+if [[ $bench_ok -eq 0 ]]; then
+  echo "gpu_check: a GPU benchmark FAILED (see above)" >&2
+  exit 3
+fi

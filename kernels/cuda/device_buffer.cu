@@ -21,6 +21,9 @@ void device_free(void* p) noexcept {
 
 void copy_host_to_device(void* dst, const void* src, std::size_t bytes) {
   MAAC_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+  // From pageable memory cudaMemcpy may return before the data lands, and non-blocking
+  // streams do not wait for the legacy stream it ran on: finish it before returning.
+  MAAC_CUDA_CHECK(cudaStreamSynchronize(default_stream));
 }
 
 void copy_device_to_host(void* dst, const void* src, std::size_t bytes) {
@@ -33,6 +36,9 @@ void copy_device_to_device(void* dst, const void* src, std::size_t bytes, Stream
 
 void memset_device(void* dst, int byte, std::size_t bytes, Stream stream) {
   MAAC_CUDA_CHECK(cudaMemsetAsync(dst, byte, bytes, stream));
+  // On the default stream a memset is set-up work: complete it, so that work queued next
+  // on a non-blocking stream (which does not wait for the legacy stream) sees the bytes.
+  if (stream == default_stream) MAAC_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
 void synchronize_device() { MAAC_CUDA_CHECK(cudaDeviceSynchronize()); }

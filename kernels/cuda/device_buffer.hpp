@@ -15,9 +15,11 @@ namespace maac::cuda {
 // Byte-level primitives (checked; they throw std::runtime_error on any CUDA error).
 void* device_malloc(std::size_t bytes);
 void device_free(void* p) noexcept;  // errors are swallowed: called from destructors
+// Complete when they return (ordered on the legacy default stream).
 void copy_host_to_device(void* dst, const void* src, std::size_t bytes);
 void copy_device_to_host(void* dst, const void* src, std::size_t bytes);
 void copy_device_to_device(void* dst, const void* src, std::size_t bytes, Stream stream = default_stream);
+// Asynchronous on a stream; on default_stream it also waits for the memset to finish.
 void memset_device(void* dst, int byte, std::size_t bytes, Stream stream = default_stream);
 void synchronize_device();
 // Any-direction copy (unified addressing) enqueued on `stream`. A copy from pageable host

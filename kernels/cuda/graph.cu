@@ -55,7 +55,9 @@ void Graph::capture(Stream stream, const std::function<void()>& work) {
   MAAC_CUDA_CHECK(cudaGraphGetNodes(graph_, nullptr, &n));
   nodes_ = n;
   cudaGraphExec_t exec = nullptr;
-  MAAC_CUDA_CHECK(cudaGraphInstantiate(&exec, graph_, 0));
+  // cuBLAS (12.2+) may capture its workspace as allocation nodes; should one be left
+  // unfreed inside the graph, auto-free keeps the next launch legal instead of failing.
+  MAAC_CUDA_CHECK(cudaGraphInstantiate(&exec, graph_, cudaGraphInstantiateFlagAutoFreeOnLaunch));
   exec_ = exec;
 }
 

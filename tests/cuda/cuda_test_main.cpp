@@ -9,7 +9,7 @@
 
 int main(int argc, char* argv[]) {
   if (maac::cuda::device_count() == 0) {
-    std::puts("no CUDA GPU available: skipping (exit 77)");
+    std::printf("no CUDA GPU available (%s): skipping (exit 77)\n", maac::cuda::device_unavailable_reason().c_str());
     return 77;
   }
   std::printf("running on %s\n", maac::cuda::device_description().c_str());

@@ -48,7 +48,9 @@ TEST_CASE("a captured layer replays to the uncaptured result") {
   REQUIRE(graph.node_count() >= 2);
   graph.launch(stream.get());
   stream.synchronize();
-  REQUIRE(layer.y.to_host() == direct);
+  // Equal up to cuBLAS's choice of kernel inside a capture (documented reproducible only
+  // for the same configuration): a float ulp or so, far below any real error.
+  cuda::test::require_close(layer.y.to_host(), direct, 1e-6, 1e-6);
 
   // New input values at the same addresses flow through the same graph.
   const std::vector<float> x2 = cuda::test::uniform<float>(layer.n * layer.in, -1, 1);
@@ -58,7 +60,7 @@ TEST_CASE("a captured layer replays to the uncaptured result") {
   const std::vector<float> replayed = layer.y.to_host();
   layer.run(stream.get());
   stream.synchronize();
-  REQUIRE(replayed == layer.y.to_host());
+  cuda::test::require_close(replayed, layer.y.to_host(), 1e-6, 1e-6);
 }
 
 TEST_CASE("a captured noise fill draws fresh numbers on every replay") {
