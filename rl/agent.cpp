@@ -1,10 +1,11 @@
 #include "rl/agent.hpp"
 
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+
+#include "autodiff/optim/grad_clip.hpp"
 
 namespace maac::rl {
 namespace {
