@@ -2,6 +2,7 @@
 // Every function here is compiled by g++ for the CPU backend and by nvcc for the
 // CUDA backend, so the CPU tests exercise the exact arithmetic the GPU runs.
 #pragma once
+#include <cfloat>
 #include <cmath>
 
 #include "kernels/hd.cuh"
@@ -119,6 +120,18 @@ template <class T> MAAC_HD void adam_step(T* p, T g, T* m, T* v, T lr, T beta1, 
 
 // Polyak averaging: target <- (1 - tau) target + tau source.
 template <class T> MAAC_HD T polyak(T target, T source, T tau) { return target + tau * (source - target); }
+
+// Global-norm gradient clipping: the factor every gradient is multiplied by, from the
+// squares of all of them summed (in double). max_norm / (norm + 1e-6) when the norm
+// exceeds max_norm, else 1; also 1 when the norm is not finite, so the update's finite
+// check sees the gradients as they were and skips the step (nothing NaN is spread).
+MAAC_HD double clip_factor(double squared_norm, double max_norm) {
+  const double norm = std::sqrt(squared_norm);
+  const bool finite = norm <= DBL_MAX;  // false for NaN and infinity
+  return finite && norm > max_norm ? max_norm / (norm + 1e-6) : 1.0;
+}
+// One clipped gradient: the factor is rounded to T, as on every device.
+template <class T> MAAC_HD T clip_scaled(T g, double factor) { return g * static_cast<T>(factor); }
 
 }  // namespace maac::math
 

@@ -1,10 +1,11 @@
 #include "rl/agent.hpp"
 
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+
+#include "autodiff/optim/grad_clip.hpp"
 
 namespace maac::rl {
 namespace {
@@ -93,29 +94,26 @@ Agent::~Agent() = default;
 
 void Agent::build_graphs(uint64_t seed) {
   std::string actor = "actor op by op (", critic = "critic op by op (";
-  const bool clip = options_.grad_clip > 0;
   // The actor: MAAC's pathwise update. The graph evaluates all members then selects (the
   // same values as routed, which needs host routing); SAC and MBPO actors stay op by op.
+  // Both graphs clip on the device when grad_clip > 0 (anything else is off, as op by op).
+  const double clip = options_.grad_clip > 0 ? options_.grad_clip : 0.0;
   if (options_.algorithm != Algorithm::maac) {
     actor += "only the MAAC actor is captured)";
-  } else if (clip) {
-    actor += "train.grad_clip reads the gradient norm on the host)";
   } else {
     MaacObjectiveOptions g = options_.objective;
     g.evaluation = EnsembleEvaluation::all_then_select;
     const std::string why = CapturedActorUpdate::not_capturable(g, *reward_);
     if (why.empty()) {
       actor_graph_ = std::make_unique<CapturedActorUpdate>(policy_, policy_adam_, *model_, critic_, *reward_, g,
-                                                           options_.batch, seed ^ 0x6163746f72ull);
+                                                           options_.batch, seed ^ 0x6163746f72ull, clip);
       actor = "actor as a CUDA graph";
     } else {
       actor += why + ")";
     }
   }
   const bool steve = options_.algorithm == Algorithm::maac && options_.critic_target == CriticTarget::steve;
-  if (clip) {
-    critic += "train.grad_clip reads the gradient norm on the host)";
-  } else if (steve && !reward_->capturable()) {
+  if (steve && !reward_->capturable()) {
     critic += "the reward model reads values on the host: RewardModel::capturable() is false)";
   } else {
     CapturedCriticOptions o;
@@ -125,6 +123,7 @@ void Agent::build_graphs(uint64_t seed) {
     o.steve_options = options_.steve;
     o.polyak_in_graph = true;
     o.tau = options_.tau;
+    o.grad_clip = clip;
     o.noise_seed = seed ^ 0x637269746963ull;
     critic_graph_ = std::make_unique<CapturedCriticUpdate>(policy_, critic_, critic_adam_, steve ? model_.get() : nullptr,
                                                            steve ? reward_.get() : nullptr, o);

@@ -1,6 +1,8 @@
 #include "rl/captured_actor_update.hpp"
 
+#include <cmath>
 #include <stdexcept>
+#include <string>
 
 #include "rl/module_device.hpp"
 #ifdef MAAC_HAVE_CUDA
@@ -30,6 +32,13 @@ const MaacObjectiveOptions& capturable(const MaacObjectiveOptions& o, const Rewa
   return o;
 }
 
+double checked_clip(double grad_clip) {
+  if (!(grad_clip >= 0.0) || !std::isfinite(grad_clip))
+    throw std::invalid_argument("CapturedActorUpdate: grad_clip " + std::to_string(grad_clip) +
+                                ", expected a finite value >= 0 (0: no clipping)");
+  return grad_clip;
+}
+
 }  // namespace
 
 std::string CapturedActorUpdate::not_capturable(const MaacObjectiveOptions& o, const RewardModel<float>& reward) {
@@ -45,7 +54,7 @@ std::string CapturedActorUpdate::not_capturable(const MaacObjectiveOptions& o, c
 CapturedActorUpdate::CapturedActorUpdate(SquashedGaussianPolicy<float>& policy, Adam<float>& policy_adam,
                                          DynamicsModel<float>& model, TwinCritic<float>& critic,
                                          const RewardModel<float>& reward, const MaacObjectiveOptions& options,
-                                         int64_t batch, uint64_t seed)
+                                         int64_t batch, uint64_t seed, double grad_clip)
     : policy_(policy),
       adam_(policy_adam),
       model_(model),
@@ -53,6 +62,7 @@ CapturedActorUpdate::CapturedActorUpdate(SquashedGaussianPolicy<float>& policy, 
       reward_(reward),
       options_(capturable(options, reward)),
       batch_(batch),
+      grad_clip_(checked_clip(grad_clip)),
       tape_(Device::cuda, size_t(1) << 24),
       noise_(seed),
       replay_(std::make_unique<Replay>()) {
@@ -65,6 +75,7 @@ CapturedActorUpdate::CapturedActorUpdate(SquashedGaussianPolicy<float>& policy, 
   s0_ = Buffer<float>(Shape{batch, policy.obs_dim()}, Device::cuda);
   alpha_ = Buffer<float>(Shape{1, 1}, Device::cuda);
   pool_ = static_cast<int32_t*>(device::allocate(sizeof(int32_t) * size_t(model.members()), Device::cuda));
+  if (grad_clip_ > 0) clip_ = std::make_unique<DeviceGradClip>(grad_clip_);
 }
 
 CapturedActorUpdate::~CapturedActorUpdate() { device::release(pool_, Device::cuda); }
@@ -99,7 +110,12 @@ void CapturedActorUpdate::record() {
                                                       model_.out_dim(), pool_, int64_t(pool_host_.size()));
   Var<float> loss = maac_policy_objective(tape_, s0, policy_, model_, critic_, reward_, alpha, z, options_).loss;
   tape_.backward(loss);
+  // Clip between backward and the step, as Agent::update does op by op. A non-finite norm
+  // leaves the gradients as they were; a non-finite loss, gradient or norm then clears the
+  // flag, and the guarded step does nothing.
+  if (clip_) clip_->clip(policy_.parameters(), stream);
   flag_.check_finite(loss.value(), policy_.parameters(), stream);
+  if (clip_) flag_.clear_unless_finite(clip_->squared_norm(), stream);
   adam_.step_guarded(flag_.get(), stream);
   loss_ = loss.value();
 }

@@ -2,7 +2,8 @@
 //
 // One update = tape.reset, zero the policy gradients, the graph-mode objective (noise and
 // member ids drawn on the device by DeviceNoise, alpha and the start states read from
-// staged device buffers, all members evaluated then selected per row), backward, a
+// staged device buffers, all members evaluated then selected per row), backward, an
+// optional global-norm clip of the policy gradients on the device (DeviceGradClip), a
 // device-side finite check of the loss and the policy gradients (DeviceFlag), and
 // Adam::step_guarded on the policy. Model and critic parameters are read frozen.
 //
@@ -20,6 +21,7 @@
 
 #include "autodiff/device_noise.hpp"
 #include "autodiff/optim/adam.hpp"
+#include "autodiff/optim/grad_clip.hpp"
 #include "rl/maac_objective.hpp"
 
 namespace maac::rl {
@@ -39,10 +41,12 @@ class CapturedActorUpdate {
   // std::invalid_argument naming the option when the update cannot be captured (see
   // not_capturable) or a network is not on cuda, std::runtime_error without a GPU.
   // The references must outlive this object. Once it has run, step the policy only
-  // through it (Adam::step_guarded keeps its step count on the device).
+  // through it (Adam::step_guarded keeps its step count on the device). grad_clip > 0
+  // clips the policy gradients' global L2 norm to it between backward and the finite
+  // check, as Agent::update does op by op; 0 does not clip (negative: invalid_argument).
   CapturedActorUpdate(SquashedGaussianPolicy<float>& policy, Adam<float>& policy_adam, DynamicsModel<float>& model,
                       TwinCritic<float>& critic, const RewardModel<float>& reward, const MaacObjectiveOptions& options,
-                      int64_t batch, uint64_t seed);
+                      int64_t batch, uint64_t seed, double grad_clip = 0.0);
   ~CapturedActorUpdate();
   CapturedActorUpdate(const CapturedActorUpdate&) = delete;
   CapturedActorUpdate& operator=(const CapturedActorUpdate&) = delete;
@@ -62,6 +66,7 @@ class CapturedActorUpdate {
   size_t graph_nodes() const;  // 0 until captured
   int64_t calls() const { return calls_; }
   int64_t batch() const { return batch_; }
+  double grad_clip() const { return grad_clip_; }
   // The device generator (its counters go into checkpoints; set_counters rewinds it).
   DeviceNoise& noise() { return noise_; }
   Tape<float>& tape() { return tape_; }
@@ -78,9 +83,11 @@ class CapturedActorUpdate {
   const RewardModel<float>& reward_;
   MaacObjectiveOptions options_;
   int64_t batch_;
+  double grad_clip_;  // checked before the tape claims the GPU
   Tape<float> tape_;
   DeviceNoise noise_;
   DeviceFlag flag_;
+  std::unique_ptr<DeviceGradClip> clip_;  // null when grad_clip_ == 0
   Buffer<float> s0_, alpha_;       // staged inputs: [batch, obs], [1, 1] on cuda
   int32_t* pool_ = nullptr;        // the model's sampling members on cuda (capacity M)
   std::vector<int32_t> pool_host_;  // ... as last uploaded

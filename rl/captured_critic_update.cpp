@@ -1,5 +1,6 @@
 #include "rl/captured_critic_update.hpp"
 
+#include <cmath>
 #include <stdexcept>
 #include <string>
 
@@ -21,6 +22,9 @@ namespace {
 CapturedCriticOptions validated(SquashedGaussianPolicy<float>& policy, TwinCritic<float>& critic,
                                 Adam<float>& adam, DynamicsModel<float>* model, const RewardModel<float>* reward,
                                 const CapturedCriticOptions& o) {
+  // Option values first, so that they are checked on machines without a GPU too.
+  if (!(o.grad_clip >= 0.0) || !std::isfinite(o.grad_clip))
+    refuse("grad_clip " + std::to_string(o.grad_clip) + ", expected a finite value >= 0 (0: no clipping)");
   device::require(Device::cuda, "CapturedCriticUpdate");
   if (device_of(policy) != Device::cuda || device_of(critic) != Device::cuda)
     refuse(std::string("policy on ") + device_name(device_of(policy)) + ", critic on " +
@@ -36,9 +40,6 @@ CapturedCriticOptions validated(SquashedGaussianPolicy<float>& policy, TwinCriti
   if (!(o.gamma >= 0.0 && o.gamma <= 1.0)) refuse("gamma " + std::to_string(o.gamma) + ", expected in [0, 1]");
   if (o.polyak_in_graph && !(o.tau >= 0.0 && o.tau <= 1.0))
     refuse("tau " + std::to_string(o.tau) + ", expected in [0, 1]");
-  if (o.grad_clip != 0.0)
-    refuse("grad_clip " + std::to_string(o.grad_clip) +
-           ": clipping reads the gradient norm on the host, which a CUDA graph cannot; expected 0");
   if (o.steve) {
     if (!model || !reward) refuse("STEVE targets without a dynamics model or a reward model: expected both");
     if (device_of(*model) != Device::cuda)
@@ -116,7 +117,9 @@ CapturedCriticUpdate::CapturedCriticUpdate(SquashedGaussianPolicy<float>& policy
       s_next_(Shape{options.batch, obs_}, Device::cuda),
       alpha_(Shape{1, 1}, Device::cuda),
       alive_host_(static_cast<size_t>(options.batch)),
-      replay_(std::make_unique<Replay>()) {}
+      replay_(std::make_unique<Replay>()) {
+  if (options_.grad_clip > 0) clip_ = std::make_unique<DeviceGradClip>(options_.grad_clip);
+}
 
 void CapturedCriticUpdate::work() {
   cuda::Stream stream = tape_.stream();
@@ -137,8 +140,12 @@ void CapturedCriticUpdate::work() {
   }
   Var<float> loss = critic_.loss(tape_, s, a, y);
   tape_.backward(loss);
-  // A non-finite loss or gradient clears the flag, and the guarded step then does nothing.
+  // Clip between backward and the step, as Agent::update does op by op. A non-finite norm
+  // leaves the gradients as they were; a non-finite loss, gradient or norm then clears the
+  // flag, and the guarded step does nothing.
+  if (clip_) clip_->clip(critic_.parameters(), stream);
   ok_.check_finite(loss.value(), critic_.parameters(), stream);
+  if (clip_) ok_.clear_unless_finite(clip_->squared_norm(), stream);
   adam_.step_guarded(ok_.get(), stream);
   if (options_.polyak_in_graph)
     polyak_update(critic_.target_parameters(), critic_.parameters(), options_.tau, stream);

@@ -1,7 +1,7 @@
 // The critic update captured once as a CUDA graph (DESIGN decision 2, issue #7):
 // targets (TD or STEVE, as tape ops under NoGrad with the target critics), the twin-Q
-// loss, backward, the finite check and a guarded Adam step, and optionally the Polyak
-// target update, all queued on one cuda tape's stream.
+// loss, backward, optionally the gradient clip, the finite check and a guarded Adam step,
+// and optionally the Polyak target update, all queued on one cuda tape's stream.
 //
 // Each run() writes the batch and alpha into staged device buffers (fixed addresses,
 // outside the graph). The first two runs execute op by op, so that the tape's arenas
@@ -17,6 +17,7 @@
 
 #include "autodiff/device_noise.hpp"
 #include "autodiff/optim/adam.hpp"
+#include "autodiff/optim/grad_clip.hpp"
 #include "rl/critic_target_ops.hpp"
 #include "rl/replay_buffer.hpp"
 
@@ -31,7 +32,9 @@ struct CapturedCriticOptions {
   // runs whether or not the Adam step was applied, as Agent::update does.
   bool polyak_in_graph = false;
   double tau = 5e-3;
-  // Must be 0: clipping reads the global norm back on the host, which a graph cannot.
+  // > 0: the critic gradients' global L2 norm is clipped to this on the device
+  // (DeviceGradClip) between backward and the finite check, as Agent::update clips op by
+  // op; 0: no clipping.
   double grad_clip = 0.0;
   // false: every run executes op by op (no graph); the same noise and results, for tests
   // and for comparing against the captured path.
@@ -86,6 +89,7 @@ class CapturedCriticUpdate {
   Tape<float> tape_;
   DeviceNoise noise_;
   DeviceFlag ok_;
+  std::unique_ptr<DeviceGradClip> clip_;  // null when options.grad_clip == 0
   // Staged inputs at fixed device addresses: s, a, r, alive, s_next, alpha.
   Buffer<float> s_, a_, r_, alive_, s_next_, alpha_;
   std::vector<float> alive_host_;  // 1 - terminated, for run(TransitionBatch)

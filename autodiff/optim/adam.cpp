@@ -6,7 +6,6 @@
 
 #include "kernels/cpu/elementwise.hpp"
 #include "kernels/cuda/optim.hpp"
-#include "kernels/cuda/pointwise.hpp"
 
 namespace maac {
 
@@ -105,6 +104,10 @@ template <class T> void DeviceFlag::check_finite(const T* loss, const ParameterL
   }
 }
 
+void DeviceFlag::clear_unless_finite(const double* x, cuda::Stream stream) {
+  if constexpr (device::have_cuda) cuda::flag_all_finite(x, 1, flag_, stream);
+}
+
 bool DeviceFlag::read(cuda::Stream stream) const {
   int32_t v = 0;
   device::copy(&v, Device::cpu, flag_, Device::cuda, sizeof(int32_t), stream);
@@ -154,61 +157,11 @@ void copy_parameters(const ParameterList<T>& target, const ParameterList<T>& sou
   }
 }
 
-namespace {
-// One double in device memory per thread for the squared norm: allocated once, so a
-// steady-state clip allocates nothing.
-double* device_norm_accumulator() {
-  thread_local Buffer<double> acc(Shape{1}, Device::cuda);
-  return acc.data();
-}
-}  // namespace
-
-template <class T> double clip_grad_norm(const ParameterList<T>& params, double max_norm, cuda::Stream stream) {
-  if (!(max_norm > 0)) throw std::invalid_argument("clip_grad_norm: max_norm " + std::to_string(max_norm) + ", expected > 0");
-  double sq = 0.0;
-  double* acc = nullptr;  // device accumulator, when some gradient is on cuda
-  for (const Parameter<T>* p : params) {
-    if constexpr (device::have_cuda) {
-      if (p->device() == Device::cuda) {
-        if (!acc) {
-          acc = device_norm_accumulator();
-          device::zero(acc, Device::cuda, sizeof(double), stream);
-        }
-        device::fence(Device::cuda, stream);
-        cuda::sum_squares_add(p->grad().data(), p->numel(), acc, stream);
-        continue;
-      }
-    }
-    for (T g : p->grad().host()) sq += static_cast<double>(g) * g;
-  }
-  if (acc) {
-    double dev_sq = 0.0;
-    device::copy(&dev_sq, Device::cpu, acc, Device::cuda, sizeof(double), stream);  // the one sync point
-    sq += dev_sq;
-  }
-  double norm = std::sqrt(sq);
-  if (std::isfinite(norm) && norm > max_norm) {
-    T factor = static_cast<T>(max_norm / (norm + 1e-6));
-    for (Parameter<T>* p : params) {
-      if constexpr (device::have_cuda) {
-        if (p->device() == Device::cuda) {
-          cuda::affine(p->grad().data(), p->grad().data(), p->numel(), factor, T(0), false, stream);
-          device::fence(Device::cuda, stream);
-          continue;
-        }
-      }
-      for (T& g : p->grad().host()) g *= factor;
-    }
-  }
-  return norm;
-}
-
 template class Adam<float>;
 template class Adam<double>;
 #define MAAC_INSTANTIATE(T)                                                                                \
   template void polyak_update<T>(const ParameterList<T>&, const ParameterList<T>&, double, cuda::Stream); \
   template void copy_parameters<T>(const ParameterList<T>&, const ParameterList<T>&, cuda::Stream);       \
-  template double clip_grad_norm<T>(const ParameterList<T>&, double, cuda::Stream);                       \
   template void DeviceFlag::check_finite<T>(const T*, const ParameterList<T>&, cuda::Stream);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)

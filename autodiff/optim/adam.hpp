@@ -61,6 +61,11 @@ class DeviceFlag {
   DeviceFlag(const DeviceFlag&) = delete;
   DeviceFlag& operator=(const DeviceFlag&) = delete;
   template <class T> void check_finite(const T* loss, const ParameterList<T>& params, cuda::Stream stream);
+  // After check_finite: also clears the flag when the double at `x` (device memory) is
+  // not finite, e.g. DeviceGradClip::squared_norm(), so a captured update skips exactly
+  // the steps whose norm check fails op by op (double gradients can be finite while the
+  // sum of their squares overflows; float ones cannot).
+  void clear_unless_finite(const double* x, cuda::Stream stream);
   const int32_t* get() const { return flag_; }
   // Reads the flag on the host (waits for `stream`).
   bool read(cuda::Stream stream) const;
@@ -84,11 +89,5 @@ void polyak_update(const ParameterList<T>& target, const ParameterList<T>& sourc
 template <class T>
 void copy_parameters(const ParameterList<T>& target, const ParameterList<T>& source,
                      cuda::Stream stream = cuda::default_stream);
-
-// Scales all gradients so that their global L2 norm is at most max_norm; returns the
-// norm before clipping (non-finite when some gradient is). On cuda the sum of squares
-// stays on the device and only the norm is read back: one wait for the stream.
-template <class T>
-double clip_grad_norm(const ParameterList<T>& params, double max_norm, cuda::Stream stream = cuda::default_stream);
 
 }  // namespace maac

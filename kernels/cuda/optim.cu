@@ -1,4 +1,5 @@
-// Kernel bodies, launches and entry checks for the fused Adam and Polyak updates.
+// Kernel bodies, launches and entry checks for the fused Adam and Polyak updates, the
+// guarded (graph-ready) Adam step and its flag, and the gradient clip scaling.
 #include "kernels/cuda/launch.cuh"
 #include "kernels/cuda/optim.hpp"
 
@@ -35,6 +36,16 @@ __global__ void flag_set_kernel(int32_t* ok) { *ok = 1; }
 __global__ void count_step_kernel(int64_t* step, const int32_t* ok) {
   if (*ok) *step += 1;
 }
+
+// Every thread derives the factor from the device scalar (one sqrt and one division):
+// cheaper than a separate one-thread launch, and no factor buffer to keep.
+template <class T> struct ClipScale {
+  T* g; const double* squared_norm; double max_norm;
+  __device__ void operator()(int64_t i) const {
+    const double factor = math::clip_factor(*squared_norm, max_norm);
+    if (factor != 1.0) g[i] = math::clip_scaled(g[i], factor);
+  }
+};
 
 template <class T> struct PolyakStep {
   T* target; const T* source; T tau;
@@ -82,6 +93,15 @@ void adam_update_guarded(T* p, const T* g, T* m, T* v, int64_t n, T lr, T beta1,
   detail::launch_map(GuardedAdamStep<T>{p, g, m, v, lr, beta1, beta2, eps, weight_decay, step, ok}, n, stream);
 }
 
+template <class T>
+void clip_scale(T* g, int64_t n, const double* squared_norm, double max_norm, Stream stream) {
+  detail::check_size(n, "cuda::clip_scale");
+  if (squared_norm == nullptr) throw std::invalid_argument("cuda::clip_scale: null squared norm");
+  if (!(max_norm > 0))
+    throw std::invalid_argument("cuda::clip_scale: max_norm " + std::to_string(max_norm) + ", expected > 0");
+  detail::launch_map(ClipScale<T>{g, squared_norm, max_norm}, n, stream);
+}
+
 template <class T> void polyak_update(T* target, const T* source, int64_t n, T tau, Stream stream) {
   detail::check_size(n, "cuda::polyak_update");
   detail::launch_map(PolyakStep<T>{target, source, tau}, n, stream);
@@ -90,6 +110,7 @@ template <class T> void polyak_update(T* target, const T* source, int64_t n, T t
 #define MAAC_INSTANTIATE(T)                                                                             \
   template void adam_update<T>(T*, const T*, T*, T*, int64_t, T, T, T, T, T, T, T, Stream);           \
   template void polyak_update<T>(T*, const T*, int64_t, T, Stream);                                  \
+  template void clip_scale<T>(T*, int64_t, const double*, double, Stream);                           \
   template void flag_all_finite<T>(const T*, int64_t, int32_t*, Stream);                              \
   template void adam_update_guarded<T>(T*, const T*, T*, T*, int64_t, T, T, T, T, T, const int64_t*,    \
                                        const int32_t*, Stream);

@@ -27,6 +27,13 @@ template <class T>
 void adam_update_guarded(T* p, const T* g, T* m, T* v, int64_t n, T lr, T beta1, T beta2, T eps, T weight_decay,
                          const int64_t* step, const int32_t* ok, Stream stream = default_stream);
 
+// Graph-ready gradient clipping: g[i] = math::clip_scaled(g[i], math::clip_factor(
+// *squared_norm, max_norm)), the squared global norm read on the device (summed there by
+// sum_squares_add), so a captured update clips without the host reading the norm. A
+// non-finite norm leaves g unchanged. g: [n].
+template <class T>
+void clip_scale(T* g, int64_t n, const double* squared_norm, double max_norm, Stream stream = default_stream);
+
 // target <- (1 - tau) target + tau source, both [n].
 template <class T> void polyak_update(T* target, const T* source, int64_t n, T tau, Stream stream = default_stream);
 

@@ -2,7 +2,8 @@
 // same initial weights: networks initialise on the cpu, then move), fed the same batch
 // and the same host RNG (so the same noise and member draws), must agree after a MAAC
 // update (critic with STEVE targets, pathwise actor, temperature, Polyak targets), a
-// model fit and a model rollout, to float32 tolerance.
+// model fit and a model rollout, to float32 tolerance, with and without gradient clipping.
+// With graphs on, clipping keeps both updates captured.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -20,10 +21,11 @@ namespace {
 constexpr int64_t kObs = 5, kAct = 2;
 
 // cuda_graphs off: the op-by-op updates draw their noise from the host Rng, as the cpu does.
-AgentOptions small_options(Device device, bool graphs = false) {
+AgentOptions small_options(Device device, bool graphs = false, double grad_clip = 0.0) {
   AgentOptions o;
   o.device = device;
   o.cuda_graphs = graphs;
+  o.grad_clip = grad_clip;
   o.batch = 64;
   o.policy.hidden = {32, 32};
   o.critic.hidden = {32, 32};
@@ -37,8 +39,8 @@ AgentOptions small_options(Device device, bool graphs = false) {
   return o;
 }
 
-std::unique_ptr<Agent> make_agent(Device device) {
-  return std::make_unique<Agent>(kObs, kAct, small_options(device),
+std::unique_ptr<Agent> make_agent(Device device, double grad_clip = 0.0) {
+  return std::make_unique<Agent>(kObs, kAct, small_options(device, false, grad_clip),
                                  std::make_unique<QuadraticReward<float>>(0.1, 0.05, 1.0), 42);
 }
 
@@ -70,7 +72,10 @@ void require_same_state(Agent& cpu, Agent& gpu, double atol, double rtol) {
 }  // namespace
 
 TEST_CASE("a MAAC update on the GPU equals the same update on the CPU") {
-  auto cpu = make_agent(Device::cpu), gpu = make_agent(Device::cuda);
+  // Without clipping, and clipping well under the gradients' norm (the device clip kernel).
+  const double clip = GENERATE(0.0, 0.05);
+  CAPTURE(clip);
+  auto cpu = make_agent(Device::cpu, clip), gpu = make_agent(Device::cuda, clip);
   REQUIRE(gpu->device() == Device::cuda);
   require_same_state(*cpu, *gpu, 0, 0);  // identical initial weights
 
@@ -131,8 +136,11 @@ TEST_CASE("a non-finite batch skips the GPU update and changes nothing") {
 }
 
 TEST_CASE("an agent on cuda runs its updates as CUDA graphs and checkpoints their noise") {
-  auto make = [] {
-    return std::make_unique<Agent>(kObs, kAct, small_options(Device::cuda, /*graphs=*/true),
+  // Gradient clipping runs inside both graphs: it no longer sends the updates op by op.
+  const double clip = GENERATE(0.0, 0.05);
+  CAPTURE(clip);
+  auto make = [clip] {
+    return std::make_unique<Agent>(kObs, kAct, small_options(Device::cuda, /*graphs=*/true, clip),
                                    std::make_unique<QuadraticReward<float>>(0.1, 0.05, 1.0), 42);
   };
   auto gpu = make();

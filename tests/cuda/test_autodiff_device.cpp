@@ -17,6 +17,7 @@
 #include "autodiff/modules/mlp.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/optim/adam.hpp"
+#include "autodiff/optim/grad_clip.hpp"
 #include "autodiff/safetensors.hpp"
 #include "tests/cuda/helpers.hpp"
 

@@ -1,11 +1,14 @@
 // The MAAC policy update as a CUDA graph: the graph-mode objective on cuda equals the cpu
 // objective for the same noise; replays draw fresh noise, and the first replay equals the
 // same update op by op from the same generator counters; a non-finite input skips the
-// step; the normalisers' device copies follow the host tables. Exit 77 without a GPU.
+// step; with gradient clipping the gradients are clipped on the device and the replay
+// still equals op by op; the normalisers' device copies follow the host tables. Exit 77
+// without a GPU.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
+#include "kernels/math.cuh"
 #include "rl/captured_actor_update.hpp"
 #include "tests/cuda/helpers.hpp"
 #include "tests/cuda/rl_nets.hpp"
@@ -166,6 +169,59 @@ TEST_CASE("captured actor update: warm-up, capture, fresh noise per replay, equa
   update.noise().set_counters(normal, member);
   CapturedActorStep no_entropy = update.run(s0.data(), 0.0);
   REQUIRE(no_entropy.loss != Approx(replay.loss).epsilon(1e-6));
+}
+
+// Clipping inside the captured work. From identical networks and noise, the clipped run's
+// gradients are the unclipped run's times math::clip_factor of their squared norm; the
+// first replay equals the same clipped update op by op; the replay's gradients have the
+// clipped norm.
+TEST_CASE("captured actor update with gradient clipping: clipped gradients, replay equal to op by op") {
+  const double clip = 1e-3;  // far under these gradients' norm
+  Nets gpu(12, Device::cuda), plain(12, Device::cuda);
+  QuadraticReward<float> reward(0.05, 0.1, 1.0);
+  Adam<float> adam(gpu.policy.parameters(), AdamOptions{1e-3});
+  Adam<float> adam_plain(plain.policy.parameters(), AdamOptions{1e-3});
+  CapturedActorUpdate update(gpu.policy, adam, gpu.model, gpu.critic, reward, options(), kBatch, 77, clip);
+  CapturedActorUpdate unclipped(plain.policy, adam_plain, plain.model, plain.critic, reward, options(), kBatch, 77);
+  REQUIRE(update.grad_clip() == clip);
+  Rng rng(7);
+  const std::vector<float> s0 = rng.normal_vector<float>(kBatch * kObs);
+  const ParameterList<float> ps = gpu.policy.parameters();
+
+  // The first call of each (op by op, the same seed: the same noise).
+  const CapturedActorStep c = update.run(s0.data(), 0.2), u = unclipped.run(s0.data(), 0.2);
+  REQUIRE(c.stepped);
+  REQUIRE(u.stepped);
+  REQUIRE(c.loss == Approx(u.loss).epsilon(1e-6));
+  const std::vector<float> g = grads_of(plain.policy.parameters());
+  double squared = 0;
+  for (float x : g) squared += double(x) * double(x);
+  REQUIRE(std::sqrt(squared) > clip);
+  const double factor = math::clip_factor(squared, clip);
+  std::vector<float> expected(g.size());
+  for (size_t i = 0; i < g.size(); ++i) expected[i] = math::clip_scaled(g[i], factor);
+  cuda::test::require_close(grads_of(ps), expected, 1e-6 * max_abs(expected), 1e-5);
+
+  // Warm-up done: the first replay, then the same update op by op from the same state.
+  for (int i = 1; i < CapturedActorUpdate::kWarmup; ++i) REQUIRE(update.run(s0.data(), 0.2).stepped);
+  const Snapshot before(ps, adam);
+  const uint64_t normal = update.noise().normal_counter(), member = update.noise().member_counter();
+  const CapturedActorStep replay = update.run(s0.data(), 0.2);
+  REQUIRE(replay.replayed);
+  REQUIRE(replay.stepped);
+  const std::vector<float> after_replay = values_of(ps), replay_grads = grads_of(ps);
+  double replay_squared = 0;
+  for (float x : replay_grads) replay_squared += double(x) * double(x);
+  REQUIRE(std::sqrt(replay_squared) == Approx(clip).epsilon(1e-3));  // clip * norm / (norm + 1e-6)
+
+  before.restore(ps, adam);
+  update.noise().set_counters(normal, member);
+  const CapturedActorStep op = update.run_op_by_op(s0.data(), 0.2);
+  REQUIRE(op.stepped);
+  REQUIRE(op.loss == Approx(replay.loss).epsilon(1e-6));
+  cuda::test::require_close(grads_of(ps), replay_grads, 1e-6 * max_abs(replay_grads), 1e-5);
+  cuda::test::require_close(values_of(ps), after_replay, 1e-5, 1e-5);
+  REQUIRE(adam.steps() == before.steps + 1);
 }
 
 TEST_CASE("captured actor update: a non-finite start state skips the step") {

@@ -2,7 +2,8 @@
 // rl/captured_critic_update.hpp): targets on a cuda tape equal the cpu host targets for
 // the same noise; a captured TD update equals the same updates op by op on the cpu (the
 // device noise rewound with set_counters to read what each run drew), and replays draw
-// fresh noise; a non-finite reward skips the step. Two set-ups built from one seed have
+// fresh noise; a non-finite reward skips the step; with gradient clipping the captured,
+// op-by-op and cpu (clip_grad_norm) updates agree. Two set-ups built from one seed have
 // the same initial weights (networks initialise on the cpu, then move).
 #include <catch2/catch.hpp>
 
@@ -199,13 +200,83 @@ TEST_CASE("a captured STEVE critic update equals the same updates op by op") {
   require_close(values_of(a.critic.target_parameters()), values_of(b.critic.target_parameters()), 1e-5, 1e-4);
 }
 
+// Clipping in the captured work: the same clip as the op-by-op run (capture = false) and as
+// the cpu update with clip_grad_norm between backward and Adam (Agent::update's order).
+TEST_CASE("a captured TD critic update with gradient clipping equals op by op and the cpu clip") {
+  Setup cpu(Device::cpu), a(Device::cuda), b(Device::cuda);
+  Adam<float> adam_cpu(cpu.critic.parameters(), adam_options()), adam_a(a.critic.parameters(), adam_options()),
+      adam_b(b.critic.parameters(), adam_options());
+  CapturedCriticOptions o;
+  o.batch = kRows;
+  o.gamma = 0.9;
+  o.polyak_in_graph = true;
+  o.tau = 0.1;
+  o.noise_seed = 12;
+  o.grad_clip = 0.05;  // well under these gradients' norm: every update clips
+  CapturedCriticUpdate captured(a.policy, a.critic, adam_a, nullptr, nullptr, o);
+  o.capture = false;
+  CapturedCriticUpdate op_by_op(b.policy, b.critic, adam_b, nullptr, nullptr, o);
+  Rng data(6);
+  for (int k = 0; k < 5; ++k) {
+    CAPTURE(k);
+    Batch batch(data);
+    const uint64_t before = captured.noise().normal_counter(), members = captured.noise().member_counter();
+    const CriticUpdateResult x =
+        captured.run(batch.s.data(), batch.a.data(), batch.r.data(), batch.alive.data(), batch.s_next.data(), 0.2);
+    const CriticUpdateResult y =
+        op_by_op.run(batch.s.data(), batch.a.data(), batch.r.data(), batch.alive.data(), batch.s_next.data(), 0.2);
+    REQUIRE(x.applied);
+    REQUIRE(y.applied);
+    REQUIRE(x.loss == Approx(y.loss).epsilon(1e-5));
+
+    // The cpu update with the noise the captured run drew (rewound and drawn again).
+    const uint64_t after = captured.noise().normal_counter();
+    captured.noise().set_counters(before, members);
+    Tape<float> scratch(Device::cuda);
+    const std::vector<float> eps = captured.noise().normal(scratch, Shape{kRows, kAct}).to_host();
+    captured.noise().set_counters(after, members);
+    const std::vector<float> target = td_target(cpu.policy, cpu.critic, batch.r.data(), batch.alive.data(),
+                                                batch.s_next.data(), eps.data(), kRows, 0.2, o.gamma);
+    Tape<float> tape;
+    Var<float> loss = cpu.critic.loss(tape, tape.constant(Shape{kRows, kObs}, batch.s.data()),
+                                      tape.constant(Shape{kRows, kAct}, batch.a.data()),
+                                      tape.constant(Shape{kRows, 1}, target.data()));
+    REQUIRE(x.loss == Approx(loss.item()).epsilon(1e-4));
+    adam_cpu.zero_grad();
+    tape.backward(loss);
+    REQUIRE(clip_grad_norm(cpu.critic.parameters(), o.grad_clip) > o.grad_clip);
+    // The gradients the captured Adam step read: clipped like the cpu ones.
+    const std::vector<float> g_cpu = cuda::test::grads_of(cpu.critic.parameters());
+    require_close(cuda::test::grads_of(a.critic.parameters()), g_cpu, 1e-6, 1e-3);
+    require_close(cuda::test::grads_of(b.critic.parameters()), g_cpu, 1e-6, 1e-3);
+    adam_cpu.step();
+    cpu.critic.update_targets(o.tau);
+  }
+  REQUIRE(captured.captured());
+  REQUIRE_FALSE(op_by_op.captured());
+  require_close(values_of(a.critic.parameters()), values_of(b.critic.parameters()), 1e-5, 1e-4);
+  require_close(values_of(a.critic.target_parameters()), values_of(b.critic.target_parameters()), 1e-5, 1e-4);
+  require_close(values_of(a.critic.parameters()), values_of(cpu.critic.parameters()), 1e-4, 1e-3);
+  REQUIRE(adam_a.steps() == adam_cpu.steps());
+
+  // A NaN reward still skips the step with clipping on.
+  const std::vector<float> kept = values_of(a.critic.parameters());
+  Batch bad(data);
+  bad.r[1] = NAN;
+  const CriticUpdateResult skipped =
+      captured.run(bad.s.data(), bad.a.data(), bad.r.data(), bad.alive.data(), bad.s_next.data(), 0.2);
+  REQUIRE_FALSE(skipped.applied);
+  REQUIRE(values_of(a.critic.parameters()) == kept);
+}
+
 TEST_CASE("a captured critic update refuses what it cannot capture") {
   Setup gpu(Device::cuda), cpu(Device::cpu);
   Adam<float> adam(gpu.critic.parameters(), adam_options()), adam_cpu(cpu.critic.parameters(), adam_options());
   CapturedCriticOptions o;
   o.batch = kRows;
-  o.grad_clip = 1.0;
-  REQUIRE_THROWS_AS(CapturedCriticUpdate(gpu.policy, gpu.critic, adam, nullptr, nullptr, o), std::invalid_argument);
+  o.grad_clip = -1.0;
+  REQUIRE_THROWS_WITH(CapturedCriticUpdate(gpu.policy, gpu.critic, adam, nullptr, nullptr, o),
+                      Catch::Contains("grad_clip -1"));
   o.grad_clip = 0.0;
   o.steve = true;  // without a model
   REQUIRE_THROWS_AS(CapturedCriticUpdate(gpu.policy, gpu.critic, adam, nullptr, nullptr, o), std::invalid_argument);

@@ -1,6 +1,7 @@
 // A whole training step (forward, backward, finite check, Adam) captured once as a CUDA
 // graph and replayed on new inputs written to the same device addresses equals the same
-// steps run op by op on the cpu; a replay whose loss is not finite changes nothing.
+// steps run op by op on the cpu; a replay whose loss is not finite changes nothing. The
+// device-side gradient clip equals the cpu clip, op by op and replayed.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -9,6 +10,7 @@
 #include "autodiff/modules/mlp.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/optim/adam.hpp"
+#include "autodiff/optim/grad_clip.hpp"
 #include "kernels/cuda/graph.hpp"
 #include "tests/cuda/helpers.hpp"
 #include "tests/cuda/rl_nets.hpp"
@@ -123,4 +125,74 @@ TEST_CASE("device noise draws fresh normals and members inside a captured graph"
   REQUIRE(noise.normal_counter() == 3 * (64 * 5 / 4));
   REQUIRE(noise.member_counter() == 300);
   device::release(pool, Device::cuda);
+}
+
+TEST_CASE("DeviceGradClip equals the cpu clip_grad_norm, op by op and replayed in a graph") {
+  Parameter<float> a_cpu("a", {16, 8}), b_cpu("b", {1, 8}), c_cpu("c", {8, 300});
+  Parameter<float> a_gpu("a", {16, 8}, Device::cuda), b_gpu("b", {1, 8}, Device::cuda);
+  Parameter<float> c_gpu("c", {8, 300}, Device::cuda);
+  const ParameterList<float> cpu{&a_cpu, &b_cpu, &c_cpu}, gpu{&a_gpu, &b_gpu, &c_gpu};
+  cuda::OwnedStream stream;
+  const double max_norm = 1.5;
+  DeviceGradClip clip(max_norm);
+  // The squared norm starts poisoned: clip() must zero it itself.
+  const double nan = NAN;
+  device::copy(const_cast<double*>(clip.squared_norm()), Device::cuda, &nan, Device::cpu, sizeof nan,
+               cuda::default_stream);
+  // Fresh gradients in [-scale, scale], the same on both devices (same device addresses).
+  auto fresh = [&](float scale) {
+    for (size_t i = 0; i < cpu.size(); ++i) {
+      const std::vector<float> g = cuda::test::uniform<float>(cpu[i]->numel(), -scale, scale);
+      cpu[i]->grad().host() = g;
+      gpu[i]->grad().copy_from_host(g);
+    }
+  };
+  // The norm before clipping, and the clipped gradients (the factor may round to a
+  // neighbouring float: the sums add in another order).
+  auto require_equal = [&](double cpu_norm) {
+    REQUIRE(clip.norm(stream.get()) == Approx(cpu_norm).epsilon(1e-10));
+    cuda::test::require_close(cuda::test::grads_of(gpu), cuda::test::grads_of(cpu), 0.0, 1e-6);
+  };
+
+  // Op by op: norm ~ sqrt(2536 / 3) ~ 29, clipped to 1.5.
+  fresh(1.f);
+  double norm = clip_grad_norm(cpu, max_norm);
+  REQUIRE(norm > max_norm);
+  clip.clip(gpu, stream.get());
+  require_equal(norm);
+
+  // Captured once; replays read fresh gradients at the same addresses.
+  cuda::Graph graph;
+  graph.capture(stream.get(), [&] { clip.clip(gpu, stream.get()); });
+  for (float scale : {1.f, 2.f}) {
+    CAPTURE(scale);
+    fresh(scale);
+    norm = clip_grad_norm(cpu, max_norm);
+    graph.launch(stream.get());
+    require_equal(norm);
+  }
+  // Within the limit (norm ~ 0.03): not one gradient changes.
+  fresh(1e-3f);
+  const std::vector<float> small = cuda::test::grads_of(gpu);
+  norm = clip_grad_norm(cpu, max_norm);
+  REQUIRE(norm < max_norm);
+  graph.launch(stream.get());
+  REQUIRE(clip.norm(stream.get()) == Approx(norm).epsilon(1e-10));
+  REQUIRE(cuda::test::grads_of(gpu) == small);
+  // A NaN gradient: the norm is NaN, and nothing is scaled (the finite check skips the step).
+  fresh(1.f);
+  b_gpu.grad().fill(NAN);
+  const std::vector<float> a_before = a_gpu.grad().to_host(), c_before = c_gpu.grad().to_host();
+  graph.launch(stream.get());
+  REQUIRE(std::isnan(clip.norm(stream.get())));
+  REQUIRE(a_gpu.grad().to_host() == a_before);
+  REQUIRE(c_gpu.grad().to_host() == c_before);
+  // ... and DeviceFlag::clear_unless_finite turns that norm into a skipped step.
+  DeviceFlag ok;
+  ok.check_finite(a_gpu.grad().data(), {&a_gpu}, stream.get());
+  ok.clear_unless_finite(clip.squared_norm(), stream.get());
+  REQUIRE_FALSE(ok.read(stream.get()));
+
+  // Parameters off cuda are refused by name.
+  REQUIRE_THROWS_WITH(clip.clip(cpu, stream.get()), Catch::Contains("'a'") && Catch::Contains("expected cuda"));
 }

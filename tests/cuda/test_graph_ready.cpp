@@ -1,7 +1,8 @@
 // The kernels that let a whole update run as a CUDA graph without host scalars: member
 // draws with a device counter, member-row selection (vs a host loop), and the guarded
 // Adam step whose step count and go/no-go flag live in device memory (vs the shared
-// math::adam_step on the host).
+// math::adam_step on the host), and the clip scaling that reads its squared norm there
+// (vs math::clip_factor on the host).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -10,6 +11,7 @@
 #include "kernels/cuda/device_buffer.hpp"
 #include "kernels/cuda/members.hpp"
 #include "kernels/cuda/optim.hpp"
+#include "kernels/cuda/pointwise.hpp"
 #include "kernels/math.cuh"
 #include "tests/cuda/helpers.hpp"
 
@@ -102,4 +104,37 @@ TEST_CASE("guarded Adam reads its step and flag on the device") {
   cuda::adam_update_guarded(p.data(), g.data(), m.data(), v.data(), n, lr, b1, b2, eps, wd, step.data(), ok.data());
   REQUIRE(step.to_host()[0] == 3);
   REQUIRE(p.to_host() == p_before);
+}
+
+// The device clip factor: the squared norm summed on the device, then every gradient
+// scaled by math::clip_factor of it, against the same shared math on the host.
+TEMPLATE_TEST_CASE("clip_scale reads the squared norm on the device and scales like the host", "", float, double) {
+  using T = TestType;
+  const int64_t n = 70001;
+  const auto g_host = cuda::test::uniform<T>(n, T(-1), T(1));
+  DeviceBuffer<T> g(g_host);
+  DeviceBuffer<double> sq(1);
+  sq.memset(0);
+  cuda::sum_squares_add(g.data(), n, sq.data());
+  double sq_host = 0;
+  for (T v : g_host) sq_host += double(v) * double(v);
+  REQUIRE(sq.to_host()[0] == Approx(sq_host).epsilon(1e-10));
+
+  // Norm ~ sqrt(n / 3) ~ 150: clipped to 2. The factor comes from the device's sum.
+  const double max_norm = 2.0, factor = math::clip_factor(sq.to_host()[0], max_norm);
+  REQUIRE(factor < 1.0);
+  cuda::clip_scale(g.data(), n, sq.data(), max_norm);
+  std::vector<T> expected(g_host.size());
+  for (size_t i = 0; i < g_host.size(); ++i) expected[i] = math::clip_scaled(g_host[i], factor);
+  cuda::test::require_close(g.to_host(), expected, 0.0, 0.0);
+
+  // Within the limit, or a non-finite norm: not one gradient changes.
+  const auto clipped = g.to_host();
+  cuda::clip_scale(g.data(), n, sq.data(), 1e6);
+  REQUIRE(g.to_host() == clipped);
+  sq.memset(0xFF);  // NaN
+  cuda::clip_scale(g.data(), n, sq.data(), max_norm);
+  REQUIRE(g.to_host() == clipped);
+  REQUIRE_THROWS_WITH(cuda::clip_scale(g.data(), n, sq.data(), 0.0), Catch::Contains("max_norm 0"));
+  REQUIRE_THROWS_AS(cuda::clip_scale(g.data(), n, nullptr, 1.0), std::invalid_argument);
 }

@@ -5,6 +5,7 @@
 
 #include "autodiff/gradcheck.hpp"
 #include "rl/captured_actor_update.hpp"
+#include "rl/captured_critic_update.hpp"
 #include "rl/maac_objective.hpp"
 #include "rl_fixture.hpp"
 
@@ -317,4 +318,35 @@ TEST_CASE("the captured actor update refuses settings it cannot capture, naming 
                       Catch::Contains("not capturable"));
   // Capturable settings on cpu networks: refused for the device (or for want of a GPU).
   REQUIRE_THROWS(CapturedActorUpdate(policy, adam, model, critic, free_running, o, 8, 1));
+}
+
+// Both captured updates clip on the device when grad_clip > 0; a negative or NaN value is
+// refused, naming it, before either looks for a GPU (so this runs everywhere).
+TEST_CASE("the captured updates refuse a negative or NaN grad_clip") {
+  Rng rng(2);
+  DynamicsModelOptions mo;
+  mo.members = 2;
+  mo.hidden = {4};
+  PolicyOptions po;
+  po.hidden = {4};
+  CriticOptions co;
+  co.hidden = {4};
+  DynamicsModel<float> model(3, 2, mo, rng);
+  SquashedGaussianPolicy<float> policy(3, 2, po, rng);
+  TwinCritic<float> critic(3, 2, co, rng);
+  Adam<float> policy_adam(policy.parameters(), AdamOptions{}), critic_adam(critic.parameters(), AdamOptions{});
+  QuadraticReward<float> reward(0.1, 0.1);
+  MaacObjectiveOptions o;
+  o.evaluation = EnsembleEvaluation::all_then_select;
+  for (double bad : {-1.0, double(NAN)}) {
+    CAPTURE(bad);
+    REQUIRE_THROWS_WITH(CapturedActorUpdate(policy, policy_adam, model, critic, reward, o, 8, 1, bad),
+                        Catch::Contains("grad_clip") && Catch::Contains("expected a finite value >= 0"));
+    CapturedCriticOptions c;
+    c.grad_clip = bad;
+    REQUIRE_THROWS_WITH(CapturedCriticUpdate(policy, critic, critic_adam, nullptr, nullptr, c),
+                        Catch::Contains("grad_clip") && Catch::Contains("expected a finite value >= 0"));
+  }
+  REQUIRE_THROWS_WITH(CapturedActorUpdate(policy, policy_adam, model, critic, reward, o, 8, 1, -1.0),
+                      Catch::Contains("grad_clip -1"));
 }
