@@ -53,6 +53,30 @@ struct Batch {
 
 using cuda::test::values_of;
 
+// One batch through two updates that must agree (captured and op by op): both applied,
+// the same loss. Returns the first one's result.
+CriticUpdateResult require_same_update(CapturedCriticUpdate& x, CapturedCriticUpdate& y, const Batch& b, double alpha) {
+  const CriticUpdateResult rx = x.run(b.s.data(), b.a.data(), b.r.data(), b.alive.data(), b.s_next.data(), alpha);
+  const CriticUpdateResult ry = y.run(b.s.data(), b.a.data(), b.r.data(), b.alive.data(), b.s_next.data(), alpha);
+  REQUIRE(rx.applied);
+  REQUIRE(ry.applied);
+  REQUIRE(rx.loss == Approx(ry.loss).epsilon(1e-5));
+  return rx;
+}
+
+// A batch with one NaN reward: the update reports a non-finite loss, applies nothing and
+// leaves the critic's parameters as they were.
+void require_nan_reward_skipped(CapturedCriticUpdate& update, Rng& data, TwinCritic<float>& critic, double alpha) {
+  const std::vector<float> before = values_of(critic.parameters());
+  Batch bad(data);
+  bad.r[1] = NAN;
+  const CriticUpdateResult skipped =
+      update.run(bad.s.data(), bad.a.data(), bad.r.data(), bad.alive.data(), bad.s_next.data(), alpha);
+  REQUIRE_FALSE(skipped.applied);
+  REQUIRE_FALSE(std::isfinite(skipped.loss));
+  REQUIRE(values_of(critic.parameters()) == before);
+}
+
 AdamOptions adam_options() {
   AdamOptions o{1e-3};
   o.eps = 1e-3;  // damps the sign of near-zero gradients, where float rounding differs
@@ -151,14 +175,7 @@ TEST_CASE("a captured TD critic update equals the cpu update op by op, and repla
   REQUIRE(adam_gpu.steps() == adam_cpu.steps());
 
   // A NaN reward: the replay reports it and leaves the critic and the step count alone.
-  const std::vector<float> before = values_of(gpu.critic.parameters());
-  Batch bad(data);
-  bad.r[0] = NAN;
-  const CriticUpdateResult skipped =
-      update.run(bad.s.data(), bad.a.data(), bad.r.data(), bad.alive.data(), bad.s_next.data(), 0.1);
-  REQUIRE_FALSE(skipped.applied);
-  REQUIRE_FALSE(std::isfinite(skipped.loss));
-  REQUIRE(values_of(gpu.critic.parameters()) == before);
+  require_nan_reward_skipped(update, data, gpu.critic, 0.1);
   REQUIRE(adam_gpu.steps() == adam_cpu.steps());
   // ... and the next finite batch is applied again.
   Batch good(data);
@@ -186,13 +203,7 @@ TEST_CASE("a captured STEVE critic update equals the same updates op by op") {
   for (int k = 0; k < 5; ++k) {
     CAPTURE(k);
     Batch batch(data);
-    const CriticUpdateResult x =
-        captured.run(batch.s.data(), batch.a.data(), batch.r.data(), batch.alive.data(), batch.s_next.data(), 0.2);
-    const CriticUpdateResult y =
-        op_by_op.run(batch.s.data(), batch.a.data(), batch.r.data(), batch.alive.data(), batch.s_next.data(), 0.2);
-    REQUIRE(x.applied);
-    REQUIRE(y.applied);
-    REQUIRE(x.loss == Approx(y.loss).epsilon(1e-5));
+    require_same_update(captured, op_by_op, batch, 0.2);
   }
   REQUIRE(captured.captured());
   REQUIRE_FALSE(op_by_op.captured());
@@ -221,13 +232,7 @@ TEST_CASE("a captured TD critic update with gradient clipping equals op by op an
     CAPTURE(k);
     Batch batch(data);
     const uint64_t before = captured.noise().normal_counter(), members = captured.noise().member_counter();
-    const CriticUpdateResult x =
-        captured.run(batch.s.data(), batch.a.data(), batch.r.data(), batch.alive.data(), batch.s_next.data(), 0.2);
-    const CriticUpdateResult y =
-        op_by_op.run(batch.s.data(), batch.a.data(), batch.r.data(), batch.alive.data(), batch.s_next.data(), 0.2);
-    REQUIRE(x.applied);
-    REQUIRE(y.applied);
-    REQUIRE(x.loss == Approx(y.loss).epsilon(1e-5));
+    const CriticUpdateResult x = require_same_update(captured, op_by_op, batch, 0.2);
 
     // The cpu update with the noise the captured run drew (rewound and drawn again).
     const uint64_t after = captured.noise().normal_counter();
@@ -260,13 +265,7 @@ TEST_CASE("a captured TD critic update with gradient clipping equals op by op an
   REQUIRE(adam_a.steps() == adam_cpu.steps());
 
   // A NaN reward still skips the step with clipping on.
-  const std::vector<float> kept = values_of(a.critic.parameters());
-  Batch bad(data);
-  bad.r[1] = NAN;
-  const CriticUpdateResult skipped =
-      captured.run(bad.s.data(), bad.a.data(), bad.r.data(), bad.alive.data(), bad.s_next.data(), 0.2);
-  REQUIRE_FALSE(skipped.applied);
-  REQUIRE(values_of(a.critic.parameters()) == kept);
+  require_nan_reward_skipped(captured, data, a.critic, 0.2);
 }
 
 TEST_CASE("a captured critic update refuses what it cannot capture") {

@@ -294,19 +294,39 @@ TEST_CASE("capturable reward models write never-terminating masks on the tape's 
           std::vector<double>{0, 0, 0});
 }
 
+namespace {
+// Tiny float networks on the cpu (obs 3, act 2): enough for the captured updates'
+// argument checks, which run before any GPU is looked for.
+struct TinyFloatNets {
+  Rng rng;
+  DynamicsModel<float> model;
+  SquashedGaussianPolicy<float> policy;
+  TwinCritic<float> critic;
+  Adam<float> policy_adam, critic_adam;
+  static DynamicsModelOptions model_options() {
+    DynamicsModelOptions mo;
+    mo.members = 2;
+    mo.hidden = {4};
+    return mo;
+  }
+  template <class O> static O hidden4() {
+    O o;
+    o.hidden = {4};
+    return o;
+  }
+  explicit TinyFloatNets(uint64_t seed)
+      : rng(seed),
+        model(3, 2, model_options(), rng),
+        policy(3, 2, hidden4<PolicyOptions>(), rng),
+        critic(3, 2, hidden4<CriticOptions>(), rng),
+        policy_adam(policy.parameters(), AdamOptions{}),
+        critic_adam(critic.parameters(), AdamOptions{}) {}
+};
+}  // namespace
+
 TEST_CASE("the captured actor update refuses settings it cannot capture, naming them") {
-  Rng rng(1);
-  DynamicsModelOptions mo;
-  mo.members = 2;
-  mo.hidden = {4};
-  PolicyOptions po;
-  po.hidden = {4};
-  CriticOptions co;
-  co.hidden = {4};
-  DynamicsModel<float> model(3, 2, mo, rng);
-  SquashedGaussianPolicy<float> policy(3, 2, po, rng);
-  TwinCritic<float> critic(3, 2, co, rng);
-  Adam<float> adam(policy.parameters(), AdamOptions{});
+  TinyFloatNets nets(1);
+  auto& [rng, model, policy, critic, adam, critic_adam] = nets;
   QuadraticReward<float> free_running(0.1, 0.1), terminating(0.1, 0.1, 0.0, 2.0);
   MaacObjectiveOptions o;  // routed evaluation by default
   REQUIRE_THAT(CapturedActorUpdate::not_capturable(o, free_running), Catch::Contains("routed"));
@@ -323,18 +343,8 @@ TEST_CASE("the captured actor update refuses settings it cannot capture, naming 
 // Both captured updates clip on the device when grad_clip > 0; a negative or NaN value is
 // refused, naming it, before either looks for a GPU (so this runs everywhere).
 TEST_CASE("the captured updates refuse a negative or NaN grad_clip") {
-  Rng rng(2);
-  DynamicsModelOptions mo;
-  mo.members = 2;
-  mo.hidden = {4};
-  PolicyOptions po;
-  po.hidden = {4};
-  CriticOptions co;
-  co.hidden = {4};
-  DynamicsModel<float> model(3, 2, mo, rng);
-  SquashedGaussianPolicy<float> policy(3, 2, po, rng);
-  TwinCritic<float> critic(3, 2, co, rng);
-  Adam<float> policy_adam(policy.parameters(), AdamOptions{}), critic_adam(critic.parameters(), AdamOptions{});
+  TinyFloatNets nets(2);
+  auto& [rng, model, policy, critic, policy_adam, critic_adam] = nets;
   QuadraticReward<float> reward(0.1, 0.1);
   MaacObjectiveOptions o;
   o.evaluation = EnsembleEvaluation::all_then_select;
