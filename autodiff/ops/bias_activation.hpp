@@ -48,10 +48,20 @@ template <class T> void fill_bias_rows(T* out, const T* bias, const BiasLayout& 
     for (int64_t i = 0; i < l.rows; ++i) std::copy_n(bias + m * l.cols, l.cols, out + (m * l.rows + i) * l.cols);
 }
 
-// Whether the GEMM should accumulate onto a bias already in `pre` (beta = 1); false means
-// it writes x W alone (beta = 0) and finish_activation adds the bias.
-inline bool bias_before_gemm(Unary f, bool on_cuda) {
-  return f == Unary::identity || !on_cuda;
+// A layer's output nodes and the beta its GEMM must use into o.pre. The bias goes in first
+// where the GEMM then accumulates onto it (beta = 1: the identity, and every cpu layer);
+// a fused cuda layer's GEMM writes x W alone (beta = 0) and finish_activation adds it.
+template <class T> struct LayerStart {
+  ActivatedOutput<T> o;
+  T beta;
+};
+template <class T>
+LayerStart<T> start_layer(Tape<T>& t, Shape shape, Unary f, bool requires_grad, const T* bias, const BiasLayout& l) {
+  const bool cuda = on_cuda(t);
+  const ActivatedOutput<T> o = activated_output(t, shape, f, requires_grad);
+  const bool bias_first = f == Unary::identity || !cuda;
+  if (bias_first) fill_bias_rows(o.pre.value(), bias, l, t.stream(), cuda);
+  return {o, bias_first ? T(1) : T(0)};
 }
 
 // After the GEMM: y = f(pre) with the bias added where the GEMM did not include it.

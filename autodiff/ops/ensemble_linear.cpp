@@ -79,16 +79,12 @@ template <class T> Var<T> ensemble_linear(Var<T> x, Var<T> w, Var<T> b, Unary ac
   int64_t n = x.rows();
   int64_t sx = shared ? 0 : n * in;
   Tape<T>& t = *x.tape;
-  const bool cuda = detail::on_cuda(t);
   const detail::BiasLayout layout{M, n, out};
-  const auto o = detail::activated_output(t, Shape{M, n, out}, activation, detail::any_grad(x, w, b));
-  // z = x W (+ b): the bias goes in first where the GEMM then accumulates onto it.
-  const bool bias_first = detail::bias_before_gemm(activation, cuda);
-  if (bias_first) detail::fill_bias_rows(o.pre.value(), b.value(), layout, t.stream(), cuda);
-  const T beta = bias_first ? T(1) : T(0);
+  const auto [o, beta] =
+      detail::start_layer(t, Shape{M, n, out}, activation, detail::any_grad(x, w, b), b.value(), layout);
   bool done = false;  // set by the cuda branch
   if constexpr (device::have_cuda) {
-    if (cuda) {
+    if (detail::on_cuda(t)) {
       cuda::gemm_strided_batched<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, sx, w.value(), out,
                                     in * out, beta, o.pre.value(), out, n * out, M, t.stream());
       done = true;

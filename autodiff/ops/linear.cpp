@@ -85,16 +85,11 @@ template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b, Unary activation)
   detail::check_unary("linear", activation);
   int64_t n = x.rows(), in = x.cols(), out = w.cols();
   Tape<T>& t = *x.tape;
-  const bool cuda = detail::on_cuda(t);
   const detail::BiasLayout layout{1, n, out};
-  const auto o = detail::activated_output(t, Shape{n, out}, activation, detail::any_grad(x, w, b));
-  // z = x w (+ b): the bias goes in first where the GEMM then accumulates onto it.
-  const bool bias_first = detail::bias_before_gemm(activation, cuda);
-  if (bias_first) detail::fill_bias_rows(o.pre.value(), b.value(), layout, t.stream(), cuda);
-  const T beta = bias_first ? T(1) : T(0);
+  const auto [o, beta] = detail::start_layer(t, Shape{n, out}, activation, detail::any_grad(x, w, b), b.value(), layout);
   bool done = false;  // set by the cuda branch
   if constexpr (device::have_cuda) {
-    if (cuda) {
+    if (detail::on_cuda(t)) {
       cuda::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, beta, o.pre.value(), out,
                     t.stream());
       done = true;
