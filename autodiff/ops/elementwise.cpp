@@ -207,7 +207,8 @@ template <class T> static void soft_clamp_backward(Tape<T>& t, const typename Ta
       return;
     }
   }
-  cpu::soft_clamp_backward(detail::broadcast_layout(x.shape, lo.shape), x.value, lo.value, hi.value, y.grad, x.grad, lo.grad, hi.grad);
+  cpu::vector_soft_clamp_backward(detail::broadcast_layout(x.shape, lo.shape), x.value, lo.value, hi.value, y.grad,
+                                  x.grad, lo.grad, hi.grad);
 }
 
 template <class T> Var<T> soft_clamp(Var<T> x, Var<T> lo, Var<T> hi) {
@@ -227,7 +228,7 @@ template <class T> Var<T> soft_clamp(Var<T> x, Var<T> lo, Var<T> hi) {
       done = true;
     }
   }
-  if (!done) cpu::soft_clamp_forward(bc, x.value(), lo.value(), hi.value(), y.value());
+  if (!done) cpu::vector_soft_clamp_forward(bc, x.value(), lo.value(), hi.value(), y.value());
   if (y.requires_grad()) x.tape->record({&soft_clamp_backward<T>, y.id, {x.id, lo.id, hi.id, -1}});
   return y;
 }

@@ -21,7 +21,7 @@ template <class Fn> void for_blocks(int64_t n, Fn&& fn) {
 
 // 1 / (1 + e^-x) through Eigen's accurate SIMD exp (Eigen's own logistic() trades up
 // to 5e-5 relative error for speed); e^-x = inf for very negative x gives exactly 0.
-template <class T> auto sigmoid(const ConstArray<T>& x) { return (T(1) + (-x).exp()).inverse(); }
+template <class T, class E> auto sigmoid(const E& x) { return (T(1) + (-x).exp()).inverse(); }
 
 template <class T> void forward_block(math::Unary f, const T* xp, T* yp, int64_t n) {
   ConstArray<T> x(xp, n);
@@ -30,8 +30,8 @@ template <class T> void forward_block(math::Unary f, const T* xp, T* yp, int64_t
     case math::Unary::identity: y = x; return;
     case math::Unary::relu: y = x.max(T(0)); return;
     case math::Unary::tanh: y = x.tanh(); return;
-    case math::Unary::silu: y = x * sigmoid(x); return;
-    case math::Unary::sigmoid: y = sigmoid(x); return;
+    case math::Unary::silu: y = x * sigmoid<T>(x); return;
+    case math::Unary::sigmoid: y = sigmoid<T>(x); return;
     case math::Unary::exp: y = x.exp(); return;
     case math::Unary::log: y = x.log(); return;
     case math::Unary::square: y = x.square(); return;
@@ -52,7 +52,7 @@ template <class T> void backward_block(math::Unary f, const T* xp, const T* yp, 
       thread_local Eigen::Array<T, Eigen::Dynamic, 1> buffer;
       if (buffer.size() < n) buffer.resize(kBlock > n ? kBlock : n);
       auto s = buffer.head(n);
-      s = sigmoid(x);
+      s = sigmoid<T>(x);
       dx += dy * s * (T(1) + x * (T(1) - s));
       return;
     }
@@ -65,7 +65,85 @@ template <class T> void backward_block(math::Unary f, const T* xp, const T* yp, 
   }
 }
 
+// log(1 + e^v) = max(v, 0) + log1p(e^-|v|), as math::softplus, on whole arrays.
+template <class T, class E> auto softplus(const E& v) { return v.max(T(0)) + (-v.abs()).exp().log1p(); }
+
+// Per-thread scratch arrays, grown once to a block: no allocation in steady state.
+template <class T> struct SoftClampScratch {
+  Eigen::Array<T, Eigen::Dynamic, 1> lo, hi, u, s_lo, s_hi;
+  void fit(int64_t n) {
+    if (lo.size() >= n) return;
+    for (auto* a : {&lo, &hi, &u, &s_lo, &s_hi}) a->resize(std::max(n, kBlock));
+  }
+};
+template <class T> SoftClampScratch<T>& soft_clamp_scratch(int64_t n) {
+  thread_local SoftClampScratch<T> s;
+  s.fit(n);
+  return s;
+}
+
+// The bounds of elements start .. start+len of the full tensor, laid out like x.
+template <class T>
+void expand_bounds(const Broadcast& bc, const T* lo, const T* hi, int64_t start, int64_t len, T* lo_out, T* hi_out) {
+  for (int64_t k = 0; k < len; ++k) {
+    const int64_t i = start + k, c = i % bc.C, mr = i / bc.C;
+    const int64_t j = bc.at(mr / bc.R, mr % bc.R, c);
+    lo_out[k] = lo[j];
+    hi_out[k] = hi[j];
+  }
+}
+
+// u = hi - softplus(hi - x) into s.u, the first (upper) stage of the clamp.
+template <class T> void upper_stage(SoftClampScratch<T>& s, const ConstArray<T>& x, int64_t n) {
+  s.u.head(n) = s.hi.head(n) - x;                        // hi - x
+  s.u.head(n) = s.hi.head(n) - softplus<T>(s.u.head(n));  // each element read before written
+}
+
 }  // namespace
+
+template <class T> void vector_soft_clamp_forward(const Broadcast& bc, const T* x, const T* lo, const T* hi, T* y) {
+  for_blocks(bc.numel(), [&](int64_t start, int64_t n) {
+    SoftClampScratch<T>& s = soft_clamp_scratch<T>(n);
+    expand_bounds(bc, lo, hi, start, n, s.lo.data(), s.hi.data());
+    upper_stage(s, ConstArray<T>(x + start, n), n);
+    s.u.head(n) -= s.lo.head(n);  // u - lo
+    Array<T>(y + start, n) = s.lo.head(n) + softplus<T>(s.u.head(n));
+  });
+}
+
+// dx = s_lo s_hi, dhi = s_lo (1 - s_hi), dlo = 1 - s_lo with s_hi = sigmoid(hi - x) and
+// s_lo = sigmoid(u - lo) (math::soft_clamp_grad). The bound gradients add many elements
+// into each bound, so blocks then run one after another.
+template <class T>
+void vector_soft_clamp_backward(const Broadcast& bc, const T* x, const T* lo, const T* hi, const T* dy, T* dx, T* dlo,
+                                T* dhi) {
+  auto block = [&](int64_t start, int64_t n) {
+    SoftClampScratch<T>& s = soft_clamp_scratch<T>(n);
+    expand_bounds(bc, lo, hi, start, n, s.lo.data(), s.hi.data());
+    const ConstArray<T> xs(x + start, n), dys(dy + start, n);
+    s.s_hi.head(n) = sigmoid<T>(ConstArray<T>(s.hi.data(), n) - xs);
+    upper_stage(s, xs, n);
+    s.s_lo.head(n) = sigmoid<T>(ConstArray<T>(s.u.data(), n) - s.lo.head(n));
+    if (dx) Array<T>(dx + start, n) += dys * s.s_lo.head(n) * s.s_hi.head(n);
+    if (!dlo && !dhi) return;
+    // Per element: dlo into s.lo, dhi into s.hi (the bounds are no longer needed), then
+    // each is added into the bound element it came from.
+    s.lo.head(n) = dys * (T(1) - s.s_lo.head(n));
+    s.hi.head(n) = dys * s.s_lo.head(n) * (T(1) - s.s_hi.head(n));
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t i = start + k, c = i % bc.C, mr = i / bc.C;
+      const int64_t j = bc.at(mr / bc.R, mr % bc.R, c);
+      if (dlo) dlo[j] += s.lo[k];
+      if (dhi) dhi[j] += s.hi[k];
+    }
+  };
+  const int64_t total = bc.numel();
+  if (dlo || dhi) {
+    for (int64_t start = 0; start < total; start += kBlock) block(start, std::min(kBlock, total - start));
+  } else {
+    for_blocks(total, block);
+  }
+}
 
 template <class T> void activation_forward(math::Unary f, const T* x, T* y, int64_t n) {
   for_blocks(n, [&](int64_t s, int64_t len) { forward_block(f, x + s, y + s, len); });
@@ -79,5 +157,11 @@ template void activation_forward<float>(math::Unary, const float*, float*, int64
 template void activation_forward<double>(math::Unary, const double*, double*, int64_t);
 template void activation_backward<float>(math::Unary, const float*, const float*, const float*, float*, int64_t);
 template void activation_backward<double>(math::Unary, const double*, const double*, const double*, double*, int64_t);
+template void vector_soft_clamp_forward<float>(const Broadcast&, const float*, const float*, const float*, float*);
+template void vector_soft_clamp_forward<double>(const Broadcast&, const double*, const double*, const double*, double*);
+template void vector_soft_clamp_backward<float>(const Broadcast&, const float*, const float*, const float*,
+                                                const float*, float*, float*, float*);
+template void vector_soft_clamp_backward<double>(const Broadcast&, const double*, const double*, const double*,
+                                                 const double*, double*, double*, double*);
 
 }  // namespace maac::cpu

@@ -6,6 +6,7 @@
 
 #include "autodiff/random.hpp"
 #include "kernels/cpu/activations.hpp"
+#include "kernels/cpu/elementwise.hpp"
 
 using namespace maac;
 using math::Unary;
@@ -27,7 +28,49 @@ template <class T> void check_against_definition(Unary f, double lo, double hi, 
   }
 }
 
+// The vectorised soft clamp against the reference loops of elementwise.hpp, for bounds
+// broadcast per column, per member and column, and one scalar; x spans both bounds.
+template <class T> void check_soft_clamp(const cpu::Broadcast& bc, int64_t bound_count, double rtol) {
+  Rng rng(7);
+  const int64_t n = bc.numel();
+  std::vector<T> x = rng.uniform_vector<T>(n, -12, 8), dy = rng.normal_vector<T>(n);
+  std::vector<T> lo = rng.uniform_vector<T>(bound_count, -6, -4), hi = rng.uniform_vector<T>(bound_count, 0, 1);
+  std::vector<T> y(n, T(NAN)), y_ref(n, T(NAN));
+  cpu::vector_soft_clamp_forward(bc, x.data(), lo.data(), hi.data(), y.data());
+  cpu::soft_clamp_forward(bc, x.data(), lo.data(), hi.data(), y_ref.data());
+  std::vector<T> dx(n, T(0.5)), dx_ref(dx), dlo(bound_count, T(0.25)), dlo_ref(dlo), dhi(bound_count, T(-1)),
+      dhi_ref(dhi);
+  cpu::vector_soft_clamp_backward(bc, x.data(), lo.data(), hi.data(), dy.data(), dx.data(), dlo.data(), dhi.data());
+  cpu::soft_clamp_backward(bc, x.data(), lo.data(), hi.data(), dy.data(), dx_ref.data(), dlo_ref.data(),
+                           dhi_ref.data());
+  for (int64_t i = 0; i < n; ++i) {
+    INFO("element " << i << ", x " << x[i]);
+    REQUIRE(y[i] == Approx(y_ref[i]).epsilon(rtol).margin(rtol));
+    REQUIRE(dx[i] == Approx(dx_ref[i]).epsilon(rtol).margin(rtol));
+  }
+  // Bound gradients sum many elements: compare relative to the sum of their magnitudes.
+  double scale = 0;
+  for (T v : dy) scale += std::fabs(double(v));
+  for (int64_t j = 0; j < bound_count; ++j) {
+    INFO("bound " << j);
+    REQUIRE(dlo[j] == Approx(dlo_ref[j]).margin(rtol * scale));
+    REQUIRE(dhi[j] == Approx(dhi_ref[j]).margin(rtol * scale));
+  }
+  // Without bound gradients the blocks run in parallel: dx must be the same.
+  std::vector<T> dx_only(n, T(0.5));
+  cpu::vector_soft_clamp_backward<T>(bc, x.data(), lo.data(), hi.data(), dy.data(), dx_only.data(), nullptr, nullptr);
+  REQUIRE(dx_only == dx);
+}
+
 }  // namespace
+
+TEST_CASE("the vectorised soft clamp equals the reference loops") {
+  const int64_t M = 5, R = 9001, C = 17;  // above the parallel threshold, odd sizes
+  check_soft_clamp<float>({1, M * R, C, 0, 0, 1}, C, 2e-6);         // bounds [1, C]
+  check_soft_clamp<float>({M, R, C, C, 0, 1}, M * C, 2e-6);          // bounds [M, 1, C]
+  check_soft_clamp<float>({1, 301, 3, 0, 0, 0}, 1, 2e-6);            // one scalar bound
+  check_soft_clamp<double>({M, R, C, C, 0, 1}, M * C, 1e-12);
+}
 
 TEST_CASE("vectorised activations equal the shared definition (float32)") {
   for (Unary f : {Unary::identity, Unary::relu, Unary::tanh, Unary::silu, Unary::sigmoid, Unary::softplus, Unary::square})
