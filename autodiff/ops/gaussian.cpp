@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "autodiff/ops/common.hpp"
+#include "kernels/cpu/activations.hpp"
 #include "kernels/cuda/sampling.hpp"
 
 namespace maac {
@@ -63,7 +64,7 @@ template <class T> static void squashed_sample_backward(Tape<T>& t, const typena
       return;
     }
   }
-  cpu::squashed_sample_backward(ls.value, eps.value, a.value, a.grad, mu.grad, ls.grad, a.shape.numel());
+  cpu::vector_squashed_sample_backward(ls.value, eps.value, a.value, a.grad, mu.grad, ls.grad, a.shape.numel());
 }
 
 template <class T> Var<T> squashed_gaussian_sample(Var<T> mu, Var<T> log_std, Var<T> eps) {
@@ -81,7 +82,8 @@ template <class T> Var<T> squashed_gaussian_sample(Var<T> mu, Var<T> log_std, Va
     }
   }
   if (!done)
-    cpu::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr, rows, mu.cols());
+    cpu::vector_squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr, rows,
+                                             mu.cols());
   if (a.requires_grad()) mu.tape->record({&squashed_sample_backward<T>, a.id, {mu.id, log_std.id, eps.id, -1}});
   return a;
 }
@@ -100,8 +102,8 @@ template <class T> static void squashed_log_prob_backward(Tape<T>& t, const type
       return;
     }
   }
-  cpu::squashed_log_prob_backward(mu.value, ls.value, eps.value, lp.grad, mu.grad, ls.grad, mu.shape.rows(),
-                                  mu.shape.cols());
+  cpu::vector_squashed_log_prob_backward(mu.value, ls.value, eps.value, lp.grad, mu.grad, ls.grad, mu.shape.rows(),
+                                         mu.shape.cols());
 }
 
 template <class T> Var<T> squashed_gaussian_log_prob(Var<T> mu, Var<T> log_std, Var<T> eps) {
@@ -118,8 +120,8 @@ template <class T> Var<T> squashed_gaussian_log_prob(Var<T> mu, Var<T> log_std, 
     }
   }
   if (!done)
-    cpu::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), nullptr, lp.value(), mu.rows(),
-                                      mu.cols());
+    cpu::vector_squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), nullptr, lp.value(),
+                                             mu.rows(), mu.cols());
   if (lp.requires_grad()) mu.tape->record({&squashed_log_prob_backward<T>, lp.id, {mu.id, log_std.id, eps.id, -1}});
   return lp;
 }

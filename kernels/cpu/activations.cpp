@@ -99,6 +99,39 @@ template <class T> void upper_stage(SoftClampScratch<T>& s, const ConstArray<T>&
   s.u.head(n) = s.hi.head(n) - softplus<T>(s.u.head(n));  // each element read before written
 }
 
+// Whole rows at a time (the log-prob sums along them), about one block's elements each.
+template <class Fn> void for_row_blocks(int64_t rows, int64_t cols, Fn&& fn) {
+  const int64_t per_block = std::max<int64_t>(1, kBlock / std::max<int64_t>(cols, 1));
+#pragma omp parallel for schedule(static) if (rows * cols > 4 * kBlock)
+  for (int64_t r0 = 0; r0 < rows; r0 += per_block) fn(r0, std::min(per_block, rows - r0));
+}
+
+// u = mu + exp(log_std) eps into `u`, and exp(log_std) into `std_out` when given.
+template <class T>
+void pre_squash(const T* mu, const T* log_std, const T* eps, int64_t n, Eigen::Array<T, Eigen::Dynamic, 1>& u,
+                Eigen::Array<T, Eigen::Dynamic, 1>* std_out) {
+  const ConstArray<T> m(mu, n), ls(log_std, n), e(eps, n);
+  if (std_out) {
+    std_out->head(n) = ls.exp();
+    u.head(n) = m + std_out->head(n) * e;
+  } else {
+    u.head(n) = m + ls.exp() * e;
+  }
+}
+
+template <class T> struct SquashScratch {
+  Eigen::Array<T, Eigen::Dynamic, 1> u, std, term;
+  void fit(int64_t n) {
+    if (u.size() >= n) return;
+    for (auto* a : {&u, &std, &term}) a->resize(std::max(n, kBlock));
+  }
+};
+template <class T> SquashScratch<T>& squash_scratch(int64_t n) {
+  thread_local SquashScratch<T> s;
+  s.fit(n);
+  return s;
+}
+
 }  // namespace
 
 template <class T> void vector_soft_clamp_forward(const Broadcast& bc, const T* x, const T* lo, const T* hi, T* y) {
@@ -145,6 +178,59 @@ void vector_soft_clamp_backward(const Broadcast& bc, const T* x, const T* lo, co
   }
 }
 
+template <class T>
+void vector_squashed_gaussian_forward(const T* mu, const T* log_std, const T* eps, T* a, T* logp, int64_t rows,
+                                      int64_t cols) {
+  for_row_blocks(rows, cols, [&](int64_t r0, int64_t nr) {
+    const int64_t o = r0 * cols, n = nr * cols;
+    SquashScratch<T>& s = squash_scratch<T>(n);
+    pre_squash<T>(mu + o, log_std + o, eps + o, n, s.u, nullptr);
+    const auto u = s.u.head(n);
+    if (a) Array<T>(a + o, n) = u.tanh();
+    if (!logp) return;
+    // math::squashed_log_prob_term: -eps^2/2 - log_std - log(2 pi)/2 - log(1 - tanh(u)^2)
+    const ConstArray<T> e(eps + o, n), ls(log_std + o, n);
+    s.term.head(n) = T(-0.5) * e.square() - ls - math::half_log_2pi<T>() -
+                     T(2) * (T(0.69314718055994530942) - u - softplus<T>(T(-2) * u));
+    for (int64_t r = 0; r < nr; ++r) {
+      T acc = T(0);
+      for (int64_t c = 0; c < cols; ++c) acc += s.term[r * cols + c];
+      logp[r0 + r] = acc;
+    }
+  });
+}
+
+template <class T>
+void vector_squashed_sample_backward(const T* log_std, const T* eps, const T* a, const T* da, T* dmu, T* dlog_std,
+                                     int64_t n) {
+  for_blocks(n, [&](int64_t o, int64_t len) {
+    SquashScratch<T>& s = squash_scratch<T>(len);
+    const ConstArray<T> as(a + o, len), das(da + o, len);
+    s.u.head(len) = das * (T(1) - as.square());  // du
+    if (dmu) Array<T>(dmu + o, len) += s.u.head(len);
+    if (dlog_std)
+      Array<T>(dlog_std + o, len) += s.u.head(len) * ConstArray<T>(log_std + o, len).exp() * ConstArray<T>(eps + o, len);
+  });
+}
+
+// With g = 2 tanh(u): dmu += dlogp g;  dlog_std += dlogp (g exp(log_std) eps - 1).
+template <class T>
+void vector_squashed_log_prob_backward(const T* mu, const T* log_std, const T* eps, const T* dlogp, T* dmu,
+                                       T* dlog_std, int64_t rows, int64_t cols) {
+  for_row_blocks(rows, cols, [&](int64_t r0, int64_t nr) {
+    const int64_t o = r0 * cols, n = nr * cols;
+    SquashScratch<T>& s = squash_scratch<T>(n);
+    pre_squash(mu + o, log_std + o, eps + o, n, s.u, &s.std);
+    for (int64_t r = 0; r < nr; ++r)  // each row's dlogp, repeated along the row
+      for (int64_t c = 0; c < cols; ++c) s.term[r * cols + c] = dlogp[r0 + r];
+    s.u.head(n) = T(2) * s.u.head(n).tanh();  // g
+    if (dmu) Array<T>(dmu + o, n) += s.term.head(n) * s.u.head(n);
+    if (dlog_std)
+      Array<T>(dlog_std + o, n) +=
+          s.term.head(n) * (s.u.head(n) * s.std.head(n) * ConstArray<T>(eps + o, n) - T(1));
+  });
+}
+
 template <class T> void activation_forward(math::Unary f, const T* x, T* y, int64_t n) {
   for_blocks(n, [&](int64_t s, int64_t len) { forward_block(f, x + s, y + s, len); });
 }
@@ -163,5 +249,12 @@ template void vector_soft_clamp_backward<float>(const Broadcast&, const float*, 
                                                 const float*, float*, float*, float*);
 template void vector_soft_clamp_backward<double>(const Broadcast&, const double*, const double*, const double*,
                                                  const double*, double*, double*, double*);
+#define MAAC_INSTANTIATE(T)                                                                                         \
+  template void vector_squashed_gaussian_forward<T>(const T*, const T*, const T*, T*, T*, int64_t, int64_t);      \
+  template void vector_squashed_sample_backward<T>(const T*, const T*, const T*, const T*, T*, T*, int64_t);      \
+  template void vector_squashed_log_prob_backward<T>(const T*, const T*, const T*, const T*, T*, T*, int64_t, int64_t);
+MAAC_INSTANTIATE(float)
+MAAC_INSTANTIATE(double)
+#undef MAAC_INSTANTIATE
 
 }  // namespace maac::cpu

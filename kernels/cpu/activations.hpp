@@ -23,4 +23,17 @@ template <class T>
 void vector_soft_clamp_backward(const Broadcast& bc, const T* x, const T* lo, const T* hi, const T* dy, T* dx, T* dlo,
                                 T* dhi);
 
+// The tanh-squashed Gaussian, as squashed_gaussian_forward, squashed_sample_backward and
+// squashed_log_prob_backward in elementwise.hpp (the reference loops): a and logp [rows]
+// may each be null; backward accumulates and any gradient pointer may be null.
+template <class T>
+void vector_squashed_gaussian_forward(const T* mu, const T* log_std, const T* eps, T* a, T* logp, int64_t rows,
+                                      int64_t cols);
+template <class T>
+void vector_squashed_sample_backward(const T* log_std, const T* eps, const T* a, const T* da, T* dmu, T* dlog_std,
+                                     int64_t n);
+template <class T>
+void vector_squashed_log_prob_backward(const T* mu, const T* log_std, const T* eps, const T* dlogp, T* dmu,
+                                       T* dlog_std, int64_t rows, int64_t cols);
+
 }  // namespace maac::cpu
