@@ -32,13 +32,6 @@ const MaacObjectiveOptions& capturable(const MaacObjectiveOptions& o, const Rewa
   return o;
 }
 
-double checked_clip(double grad_clip) {
-  if (!(grad_clip >= 0.0) || !std::isfinite(grad_clip))
-    throw std::invalid_argument("CapturedActorUpdate: grad_clip " + std::to_string(grad_clip) +
-                                ", expected a finite value >= 0 (0: no clipping)");
-  return grad_clip;
-}
-
 }  // namespace
 
 std::string CapturedActorUpdate::not_capturable(const MaacObjectiveOptions& o, const RewardModel<float>& reward) {
@@ -62,7 +55,7 @@ CapturedActorUpdate::CapturedActorUpdate(SquashedGaussianPolicy<float>& policy, 
       reward_(reward),
       options_(capturable(options, reward)),
       batch_(batch),
-      grad_clip_(checked_clip(grad_clip)),
+      grad_clip_(checked_grad_clip("CapturedActorUpdate", grad_clip)),
       tape_(Device::cuda, size_t(1) << 24),
       noise_(seed),
       replay_(std::make_unique<Replay>()) {
@@ -110,13 +103,7 @@ void CapturedActorUpdate::record() {
                                                       model_.out_dim(), pool_, int64_t(pool_host_.size()));
   Var<float> loss = maac_policy_objective(tape_, s0, policy_, model_, critic_, reward_, alpha, z, options_).loss;
   tape_.backward(loss);
-  // Clip between backward and the step, as Agent::update does op by op. A non-finite norm
-  // leaves the gradients as they were; a non-finite loss, gradient or norm then clears the
-  // flag, and the guarded step does nothing.
-  if (clip_) clip_->clip(policy_.parameters(), stream);
-  flag_.check_finite(loss.value(), policy_.parameters(), stream);
-  if (clip_) flag_.clear_unless_finite(clip_->squared_norm(), stream);
-  adam_.step_guarded(flag_.get(), stream);
+  clip_and_step_guarded(adam_, flag_, clip_.get(), loss.value(), policy_.parameters(), stream);
   loss_ = loss.value();
 }
 

@@ -23,8 +23,7 @@ CapturedCriticOptions validated(SquashedGaussianPolicy<float>& policy, TwinCriti
                                 Adam<float>& adam, DynamicsModel<float>* model, const RewardModel<float>* reward,
                                 const CapturedCriticOptions& o) {
   // Option values first, so that they are checked on machines without a GPU too.
-  if (!(o.grad_clip >= 0.0) || !std::isfinite(o.grad_clip))
-    refuse("grad_clip " + std::to_string(o.grad_clip) + ", expected a finite value >= 0 (0: no clipping)");
+  checked_grad_clip("CapturedCriticUpdate", o.grad_clip);
   device::require(Device::cuda, "CapturedCriticUpdate");
   if (device_of(policy) != Device::cuda || device_of(critic) != Device::cuda)
     refuse(std::string("policy on ") + device_name(device_of(policy)) + ", critic on " +
@@ -140,13 +139,7 @@ void CapturedCriticUpdate::work() {
   }
   Var<float> loss = critic_.loss(tape_, s, a, y);
   tape_.backward(loss);
-  // Clip between backward and the step, as Agent::update does op by op. A non-finite norm
-  // leaves the gradients as they were; a non-finite loss, gradient or norm then clears the
-  // flag, and the guarded step does nothing.
-  if (clip_) clip_->clip(critic_.parameters(), stream);
-  ok_.check_finite(loss.value(), critic_.parameters(), stream);
-  if (clip_) ok_.clear_unless_finite(clip_->squared_norm(), stream);
-  adam_.step_guarded(ok_.get(), stream);
+  clip_and_step_guarded(adam_, ok_, clip_.get(), loss.value(), critic_.parameters(), stream);
   if (options_.polyak_in_graph)
     polyak_update(critic_.target_parameters(), critic_.parameters(), options_.tau, stream);
   loss_ = loss.value();

@@ -78,6 +78,19 @@ void finish_activation(Tape<T>& t, Unary f, const ActivatedOutput<T>& o, const T
   cpu::activation_forward(f, o.pre.value(), o.y.value(), l.numel());
 }
 
+// db += dz summed over rows, per batch entry (the bias gradient of every layer op).
+template <class T> void add_bias_grad(Tape<T>& t, const T* dz, T* db, const BiasLayout& l) {
+  if constexpr (device::have_cuda) {
+    if (on_cuda(t)) {
+      cuda::sum_to_add(cpu::Broadcast{l.batch, l.rows, l.cols, l.cols, 0, 1}, dz, db, T(1), t.stream());
+      return;
+    }
+  }
+  for (int64_t m = 0; m < l.batch; ++m)
+    for (int64_t i = 0; i < l.rows; ++i)
+      for (int64_t j = 0; j < l.cols; ++j) db[m * l.cols + j] += dz[(m * l.rows + i) * l.cols + j];
+}
+
 // Backward of the bias + activation: returns the gradient at the GEMM's output (y's own
 // for the identity, else dpre) after adding the bias gradient into db (may be null).
 template <class T>
@@ -95,16 +108,7 @@ const T* bias_activation_backward(Tape<T>& t, Unary f, int pre_id, int y_id, T* 
     cpu::activation_backward(f, pre.value, y.value, y.grad, pre.grad, l.numel());
     dz = pre.grad;
   }
-  if (!db) return dz;
-  if constexpr (device::have_cuda) {
-    if (on_cuda(t)) {
-      cuda::sum_to_add(cpu::Broadcast{l.batch, l.rows, l.cols, l.cols, 0, 1}, dz, db, T(1), t.stream());
-      return dz;
-    }
-  }
-  for (int64_t m = 0; m < l.batch; ++m)
-    for (int64_t i = 0; i < l.rows; ++i)
-      for (int64_t j = 0; j < l.cols; ++j) db[m * l.cols + j] += dz[(m * l.rows + i) * l.cols + j];
+  if (db) add_bias_grad(t, dz, db, l);
   return dz;
 }
 

@@ -29,11 +29,6 @@ template <class T> void check_ensemble_params(const char* op, Var<T> x, Var<T> w
                  " columns");
 }
 
-template <class T> void accumulate_bias_grad(T* db, const T* dy, int64_t rows, int64_t out) {
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < out; ++j) db[j] += dy[i * out + j];
-}
-
 }  // namespace
 
 // y[m] = f(x[m] W[m] + b[m]) (x shared when rank 2), f the identity unless fused;
@@ -125,7 +120,7 @@ template <class T> static void ensemble_linear_routed_backward(Tape<T>& t, const
         if (w.grad)
           cuda::gemm<T>(Trans::yes, Trans::no, in, out, rows, T(1), x.value + r0 * in, in, dy, out, T(1),
                         w.grad + m * in * out, out, s);
-        if (b.grad) cuda::sum_to_add(cpu::Broadcast{1, rows, out, 0, 0, 1}, dy, b.grad + m * out, T(1), s);
+        if (b.grad) detail::add_bias_grad(t, dy, b.grad + m * out, {1, rows, out});
         continue;
       }
     }
@@ -135,7 +130,7 @@ template <class T> static void ensemble_linear_routed_backward(Tape<T>& t, const
     if (w.grad)
       cpu::gemm<T>(Trans::yes, Trans::no, in, out, rows, T(1), x.value + r0 * in, in, dy, out, T(1),
                    w.grad + m * in * out, out);
-    if (b.grad) accumulate_bias_grad(b.grad + m * out, dy, rows, out);
+    if (b.grad) detail::add_bias_grad(t, dy, b.grad + m * out, {1, rows, out});
   }
 }
 

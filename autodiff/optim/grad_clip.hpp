@@ -3,6 +3,9 @@
 // and their logs use it); DeviceGradClip keeps everything on the device, so an update
 // captured as a CUDA graph can clip (docs/cuda.md, "CUDA graphs of the updates").
 #pragma once
+#include <string>
+
+#include "autodiff/optim/adam.hpp"
 #include "autodiff/parameter.hpp"
 
 namespace maac {
@@ -42,5 +45,16 @@ class DeviceGradClip {
   double max_norm_;
   double* squared_norm_ = nullptr;
 };
+
+// A grad_clip option: returned when finite and >= 0 (0: no clipping); otherwise throws
+// std::invalid_argument naming `who` and the value.
+double checked_grad_clip(const std::string& who, double grad_clip);
+
+// The end of a captured update, in Agent::update's op-by-op order: clip (when `clip` is
+// given), clear `flag` on a non-finite loss, gradient or norm, then Adam's guarded step,
+// all queued on `stream` with no host read.
+template <class T>
+void clip_and_step_guarded(Adam<T>& adam, DeviceFlag& flag, DeviceGradClip* clip, const T* loss,
+                           const ParameterList<T>& params, cuda::Stream stream);
 
 }  // namespace maac

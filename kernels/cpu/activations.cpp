@@ -86,8 +86,7 @@ template <class T> SoftClampScratch<T>& soft_clamp_scratch(int64_t n) {
 template <class T>
 void expand_bounds(const Broadcast& bc, const T* lo, const T* hi, int64_t start, int64_t len, T* lo_out, T* hi_out) {
   for (int64_t k = 0; k < len; ++k) {
-    const int64_t i = start + k, c = i % bc.C, mr = i / bc.C;
-    const int64_t j = bc.at(mr / bc.R, mr % bc.R, c);
+    const int64_t j = bc.at(start + k);
     lo_out[k] = lo[j];
     hi_out[k] = hi[j];
   }
@@ -164,8 +163,7 @@ void vector_soft_clamp_backward(const Broadcast& bc, const T* x, const T* lo, co
     s.lo.head(n) = dys * (T(1) - s.s_lo.head(n));
     s.hi.head(n) = dys * s.s_lo.head(n) * (T(1) - s.s_hi.head(n));
     for (int64_t k = 0; k < n; ++k) {
-      const int64_t i = start + k, c = i % bc.C, mr = i / bc.C;
-      const int64_t j = bc.at(mr / bc.R, mr % bc.R, c);
+      const int64_t j = bc.at(start + k);
       if (dlo) dlo[j] += s.lo[k];
       if (dhi) dhi[j] += s.hi[k];
     }

@@ -12,6 +12,8 @@ struct Broadcast {
   int64_t B = 1, R = 1, C = 1;     // the full (output) extent
   int64_t sb = 0, sr = 0, sc = 0;  // the operand's strides, 0 on broadcast dimensions
   int64_t at(int64_t m, int64_t r, int64_t c) const { return m * sb + r * sr + c * sc; }
+  // The same for element i of the full tensor, counted row-major.
+  int64_t at(int64_t i) const { return at(i / C / R, i / C % R, i % C); }
   int64_t numel() const { return B * R * C; }
 };
 
