@@ -285,8 +285,15 @@ UpdateStats Agent::update(const TransitionBatch& b, Rng& rng) {
   UpdateStats stats;
   bool critic_ok = false, actor_ok = false, targets_updated = false;
   stats.critic_loss = critic_step(b, rng, &critic_ok, &targets_updated);
+  if (!critic_ok) {
+    // A skipped update changes nothing: no actor, temperature or target step either (the
+    // critic graph guards its own Polyak step with the same flag).
+    stats.critic_skipped = true;
+    stats.alpha = alpha();
+    return stats;
+  }
   stats.actor_loss = actor_step(b, rng, &actor_ok);
-  stats.skipped = !critic_ok || !actor_ok;
+  stats.actor_skipped = !actor_ok;
   if (options_.entropy && options_.learn_alpha && actor_ok) {
     // Temperature: log-probabilities of fresh samples at the batch's states.
     tape_.reset();

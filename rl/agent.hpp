@@ -53,9 +53,16 @@ struct AgentOptions {
   int64_t batch = 256;
 };
 
+// What one update did. The critic step comes first and decides: a critic loss or
+// gradient that is not finite skips the whole update, so nothing in the agent changes (no
+// network, optimiser, temperature or target step; only the random-number counters have
+// moved on). A non-finite actor loss or gradient skips the actor and the temperature;
+// the critic's step stands, and its targets follow it.
 struct UpdateStats {
   double critic_loss = NAN, actor_loss = NAN, alpha = NAN;
-  bool skipped = false;  // a loss or gradient was not finite: nothing changed
+  bool critic_skipped = false;  // nothing changed
+  bool actor_skipped = false;   // policy, its optimiser and the temperature unchanged
+  bool skipped() const { return critic_skipped || actor_skipped; }
 };
 
 struct ModelFitStats {

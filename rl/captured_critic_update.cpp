@@ -140,8 +140,9 @@ void CapturedCriticUpdate::work() {
   Var<float> loss = critic_.loss(tape_, s, a, y);
   tape_.backward(loss);
   clip_and_step_guarded(adam_, ok_, clip_.get(), loss.value(), critic_.parameters(), stream);
+  // The targets move only when the step was applied: a skipped update changes nothing.
   if (options_.polyak_in_graph)
-    polyak_update(critic_.target_parameters(), critic_.parameters(), options_.tau, stream);
+    polyak_update_guarded(critic_.target_parameters(), critic_.parameters(), options_.tau, ok_.get(), stream);
   loss_ = loss.value();
 }
 

@@ -3,6 +3,7 @@
 #include "autodiff/safetensors.hpp"
 #include "envs/registry.hpp"
 #include "envs/vector_env.hpp"
+#include "rl/checkpoint_file.hpp"
 #include "rl/env_reward.hpp"
 #include "rl/trainer_config.hpp"
 
@@ -39,7 +40,7 @@ std::vector<double> evaluate_policy(Agent& agent, const std::string& env_name, c
 }
 
 LoadedAgent load_agent(const std::string& path, Device device) {
-  Safetensors ck = Safetensors::load(path);
+  Safetensors ck = load_checkpoint_file(path);
   LoadedAgent out;
   out.config = std::make_unique<Config>(trainer_schema());
   std::string text = ck.metadata_or("config", "");

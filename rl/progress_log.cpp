@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -10,35 +11,44 @@
 
 namespace maac::rl {
 
-ProgressLog::ProgressLog(const std::string& path, const std::vector<std::string>& columns, bool resume,
-                         int64_t keep_through_step)
+ProgressLog::ProgressLog(const std::string& path, const std::vector<std::string>& columns, int64_t keep_rows)
     : path_(path), columns_(columns) {
   std::string header;
   for (size_t i = 0; i < columns.size(); ++i) header += (i ? "," : "") + columns[i];
   std::vector<std::string> kept;
-  if (resume) {
+  if (keep_rows > 0) {
     std::ifstream in(path);
     std::string line;
-    if (in && std::getline(in, line)) {
-      if (line != header)
-        throw std::runtime_error("progress log '" + path + "' has columns '" + line + "', expected '" + header + "'");
-      while (std::getline(in, line)) {
-        if (line.empty()) continue;
-        int64_t step = 0;
-        try {
-          step = std::stoll(line.substr(0, line.find(',')));
-        } catch (const std::exception&) {
-          throw std::runtime_error("progress log '" + path + "' has a malformed row '" + line + "'");
-        }
-        if (step <= keep_through_step) kept.push_back(line);
-      }
+    if (!in || !std::getline(in, line))
+      throw std::runtime_error("progress log '" + path + "' is missing or empty; the checkpoint expects " +
+                               std::to_string(keep_rows) + " rows in it");
+    if (line != header)
+      throw std::runtime_error("progress log '" + path + "' has columns '" + line + "', expected '" + header + "'");
+    // A row is whole when it has every column; a killed writer can leave half of one.
+    while (static_cast<int64_t>(kept.size()) < keep_rows && std::getline(in, line) && !in.eof()) {
+      const size_t commas = static_cast<size_t>(std::count(line.begin(), line.end(), ','));
+      if (commas + 1 != columns.size())
+        throw std::runtime_error("progress log '" + path + "' row " + std::to_string(kept.size() + 1) + " has " +
+                                 std::to_string(commas + 1) + " fields, expected " + std::to_string(columns.size()));
+      kept.push_back(line);
     }
+    if (static_cast<int64_t>(kept.size()) < keep_rows)
+      throw std::runtime_error("progress log '" + path + "' holds " + std::to_string(kept.size()) +
+                               " whole rows, but the checkpoint wrote " + std::to_string(keep_rows));
   }
-  out_.open(path, std::ios::trunc);
+  // Rewritten through a temp file and a rename: a kill here loses no row.
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << header << "\n";
+    for (const std::string& l : kept) out << l << "\n";
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write progress log '" + tmp + "'");
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot rename '" + tmp + "' onto '" + path + "'");
+  out_.open(path, std::ios::app);
   if (!out_) throw std::runtime_error("cannot write progress log '" + path + "'");
-  out_ << header << "\n";
-  for (const std::string& l : kept) out_ << l << "\n";
-  out_.flush();
 }
 
 void ProgressLog::write(const std::vector<double>& values) {

@@ -1,6 +1,6 @@
-// progress.csv: one row per evaluation / log point, with fixed columns. On resume the
-// rows after the checkpoint are dropped, so the file continues exactly as an
-// uninterrupted run's would.
+// progress.csv: one row per evaluation / log point, with fixed columns. A resumed run
+// keeps exactly the rows its checkpoint had written (a killed process may have written
+// more, or half a row), so the file continues as an uninterrupted run's would.
 #pragma once
 #include <cstdint>
 #include <fstream>
@@ -11,9 +11,11 @@ namespace maac::rl {
 
 class ProgressLog {
  public:
-  // Opens path; when resuming, keeps only the rows whose first column (env steps) is
-  // <= keep_through_step, otherwise starts a new file with the header.
-  ProgressLog(const std::string& path, const std::vector<std::string>& columns, bool resume, int64_t keep_through_step);
+  // Opens path. keep_rows == 0 starts a new file with the header; otherwise the file's
+  // first keep_rows data rows are kept (the rest dropped), the file is rewritten
+  // atomically, and new rows follow them. A header other than `columns`, or fewer
+  // whole rows than keep_rows, is an error naming the file.
+  ProgressLog(const std::string& path, const std::vector<std::string>& columns, int64_t keep_rows);
   // One row, in column order; non-finite values are written as "nan".
   void write(const std::vector<double>& values);
   const std::vector<std::string>& columns() const { return columns_; }

@@ -13,7 +13,9 @@
 #include "envs/registry.hpp"
 #include "kernels/cpu/gemm.hpp"
 #include "rl/env_reward.hpp"
+#include "rl/checkpoint_file.hpp"
 #include "rl/evaluation.hpp"
+#include "rl/run_probe.hpp"
 
 namespace maac::rl {
 namespace fs = std::filesystem;
@@ -33,8 +35,7 @@ namespace {
 
 const std::vector<std::string> kColumns{"env_steps",   "wall_time",   "iteration", "episodes",     "train_return",
                                         "eval_return", "actor_loss",  "critic_loss", "model_nll",  "alpha",
-                                        "updates",     "skipped_updates", "updates_per_sec"};
-const char* kFormat = "maac-checkpoint-1";
+                                        "updates",     "skipped_updates", "updates_per_sec", "rss_mb"};
 
 // Episode seeds are a pure function of (run seed, episode index): no RNG state needed.
 uint64_t episode_seed(uint64_t seed, int64_t episode) {
@@ -58,6 +59,8 @@ struct Trainer::State {
   int64_t env_steps = 0, iteration = 0, iter_steps = 0, block = 0, block_updates = 0, block_rolled_out = 0;
   int64_t episodes = 0, nonfinite_streak = 0, skipped = 0, updates = 0;
   int64_t next_eval = 0, next_checkpoint = 0;
+  int64_t log_rows = 0;          // progress.csv rows written; a resumed run keeps exactly these
+  int64_t episode_running = 0;   // the env was mid-episode (it is rebuilt by replay on load)
   uint64_t current_episode_seed = 0;
   std::vector<float> episode_actions;  // policy-space actions since the episode began
   std::vector<double> obs;
@@ -74,7 +77,76 @@ struct Trainer::State {
   double elapsed() const {
     return elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   }
+
+  // Every piece of checkpointed state, once, by name: save and load both walk this list,
+  // so they cannot disagree. f receives (name, int64_t& | uint64_t& | double& | Rng& |
+  // std::vector<float>& | std::vector<double>&).
+  template <class F> void visit(F&& f) {
+    f("phase", phase);
+    f("env_steps", env_steps);
+    f("iteration", iteration);
+    f("iter_steps", iter_steps);
+    f("block", block);
+    f("block_updates", block_updates);
+    f("block_rolled_out", block_rolled_out);
+    f("episodes", episodes);
+    f("nonfinite_streak", nonfinite_streak);
+    f("skipped_updates", skipped);
+    f("updates", updates);
+    f("next_eval", next_eval);
+    f("next_checkpoint", next_checkpoint);
+    f("log_rows", log_rows);
+    f("episode_running", episode_running);
+    f("episode_seed", current_episode_seed);
+    f("collect_rng", collect_rng);
+    f("update_rng", update_rng);
+    f("model_rng", model_rng);
+    f("episode_return", episode_return);
+    f("last_train_return", last_train_return);
+    f("last_eval", last_eval);
+    f("actor_loss", actor_loss);
+    f("critic_loss", critic_loss);
+    f("model_nll", model_nll);
+    f("elapsed_seconds", elapsed_before);
+    f("episode_actions", episode_actions);
+    f("obs", obs);
+  }
 };
+
+namespace {
+
+// One checkpoint tensor "trainer.<name>" per piece of State (unsigned values and Rng
+// positions stored bit for bit as I64).
+struct PutState {
+  Safetensors& ck;
+  void operator()(const char* name, int64_t& v) const { ck.put<int64_t>(key(name), {v}); }
+  void operator()(const char* name, uint64_t& v) const { ck.put<int64_t>(key(name), {static_cast<int64_t>(v)}); }
+  void operator()(const char* name, Rng& r) const { ck.put<int64_t>(key(name), {static_cast<int64_t>(r.counter())}); }
+  void operator()(const char* name, double& v) const { ck.put<double>(key(name), {v}); }
+  template <class T> void operator()(const char* name, std::vector<T>& v) const { ck.put<T>(key(name), v); }
+  static std::string key(const char* name) { return std::string("trainer.") + name; }
+};
+struct GetState {
+  const Safetensors& ck;
+  void operator()(const char* name, int64_t& v) const { v = ck.get<int64_t>(PutState::key(name), 1)[0]; }
+  void operator()(const char* name, uint64_t& v) const {
+    v = static_cast<uint64_t>(ck.get<int64_t>(PutState::key(name), 1)[0]);
+  }
+  void operator()(const char* name, Rng& r) const {
+    r.set_counter(static_cast<uint64_t>(ck.get<int64_t>(PutState::key(name), 1)[0]));
+  }
+  void operator()(const char* name, double& v) const { v = ck.get<double>(PutState::key(name), 1)[0]; }
+  template <class T> void operator()(const char* name, std::vector<T>& v) const { v = ck.get<T>(PutState::key(name)); }
+};
+
+// Temp files of checkpoint writes that a killed process never renamed.
+void remove_stale_temp_files(const std::string& out_dir) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(out_dir, ec))
+    if (entry.path().filename().string().rfind("checkpoint.safetensors.tmp.", 0) == 0) fs::remove(entry.path(), ec);
+}
+
+}  // namespace
 
 std::string Trainer::checkpoint_path(const std::string& out_dir) { return (fs::path(out_dir) / "checkpoint.safetensors").string(); }
 
@@ -89,10 +161,7 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
   Safetensors loaded;
   if (resume) {
     // The run continues under its own configuration; only run.total_steps may change.
-    loaded = Safetensors::load(ckpt);
-    if (loaded.metadata_or("format", "") != kFormat)
-      throw std::runtime_error("'" + ckpt + "' is not a maac checkpoint (format '" + loaded.metadata_or("format", "") +
-                               "', expected '" + kFormat + "')");
+    loaded = load_checkpoint_file(ckpt);
     Config saved(trainer_schema());
     saved.merge_toml(loaded.metadata_or("config", ""), ckpt);
     if (config_without_total(saved) != config_without_total(config_))
@@ -112,13 +181,17 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
   real_ = std::make_unique<ReplayBuffer>(options_.real_buffer, obs, act);
   if (agent_->uses_model()) model_ = std::make_unique<ReplayBuffer>(options_.model_buffer, obs, act);
   state_ = std::make_unique<State>(options_.seed);
+  phase_ = std::make_unique<PhaseMarker>();
+  phase_->enter("startup");
   state_->next_eval = options_.eval_every;
   state_->next_checkpoint = options_.checkpoint_every > 0 ? options_.checkpoint_every : -1;
 
   fs::create_directories(out_dir_);
-  if (resume) load_checkpoint(ckpt);
+  remove_stale_temp_files(out_dir_);
+  if (resume) load_checkpoint(loaded, ckpt);
   std::ofstream(fs::path(out_dir_) / "config.toml") << config_.to_toml();
-  log_ = std::make_unique<ProgressLog>((fs::path(out_dir_) / "progress.csv").string(), kColumns, resume, state_->env_steps);
+  log_ = std::make_unique<ProgressLog>((fs::path(out_dir_) / "progress.csv").string(), kColumns,
+                                       resume ? state_->log_rows : 0);
 }
 
 Trainer::~Trainer() = default;
@@ -147,6 +220,13 @@ void Trainer::env_step(const std::vector<float>& action) {
     st.last_train_return = st.episode_return;
     ++st.episodes;
   }
+}
+
+void Trainer::after_unit() {
+  // Runs between units of work, when every counter describes the same moment: a
+  // checkpoint written here resumes to exactly this point (writing one inside env_step,
+  // before the loop counted the step, made a resumed run take an extra step).
+  State& st = *state_;
   if (st.env_steps >= st.next_eval) {
     st.last_eval = evaluate();
     log_row();
@@ -159,12 +239,14 @@ void Trainer::env_step(const std::vector<float>& action) {
 }
 
 void Trainer::random_step() {
+  phase_->enter("collection");
   std::vector<float> a(static_cast<size_t>(env_->act_dim()));
   for (float& x : a) x = static_cast<float>(state_->collect_rng.uniform(-1.0, 1.0));
   env_step(a);
 }
 
 void Trainer::policy_step() {
+  phase_->enter("collection");
   // The action is drawn at the current observation, so the episode must have begun.
   start_episode_if_needed();
   std::vector<float> obs(state_->obs.begin(), state_->obs.end()), a(static_cast<size_t>(env_->act_dim()));
@@ -173,6 +255,7 @@ void Trainer::policy_step() {
 }
 
 void Trainer::fit_model() {
+  phase_->enter("model_fit");
   ModelFitStats s = agent_->fit_model(*real_, state_->model_rng);
   state_->model_nll = s.holdout_nll;
 }
@@ -203,17 +286,19 @@ void Trainer::update_block() {
                             (st.block < options_.updates_per_iteration % options_.update_blocks ? 1 : 0);
   int64_t length = options_.rollout_length(st.iteration);
   if (!st.block_rolled_out) {
+    phase_->enter("rollouts");
     if (model_ && length > 0 && options_.real_share < 1.0)
       agent_->rollout(*real_, *model_, options_.rollout_starts, length, st.model_rng);
     st.block_rolled_out = 1;
     return;
   }
   if (st.block_updates < per_block) {
+    phase_->enter("updates");
     UpdateStats u = agent_->update(mixed_batch(), st.update_rng);
     ++st.updates;
     st.critic_loss = u.critic_loss;
     st.actor_loss = u.actor_loss;
-    if (u.skipped) {
+    if (u.skipped()) {
       ++st.skipped;
       if (++st.nonfinite_streak >= options_.max_nonfinite_updates)
         throw std::runtime_error(fmt::format(
@@ -232,6 +317,7 @@ void Trainer::update_block() {
 }
 
 double Trainer::evaluate() {
+  phase_->enter("evaluation");
   std::vector<double> r = evaluate_policy(*agent_, options_.env, options_.env_options(),
                                           static_cast<int>(options_.eval_episodes), options_.seed);
   double sum = 0;
@@ -247,7 +333,8 @@ void Trainer::log_row() {
   st.time_at_last_row = now;
   log_->write({static_cast<double>(st.env_steps), now, static_cast<double>(st.iteration), static_cast<double>(st.episodes),
                st.last_train_return, st.last_eval, st.actor_loss, st.critic_loss, st.model_nll, agent_->alpha(),
-               static_cast<double>(st.updates), static_cast<double>(st.skipped), rate});
+               static_cast<double>(st.updates), static_cast<double>(st.skipped), rate, resident_memory_mb()});
+  ++st.log_rows;
 }
 
 TrainResult Trainer::run() {
@@ -274,6 +361,7 @@ TrainResult Trainer::run() {
         else { ++st.iteration; st.phase = State::collect; st.iter_steps = 0; }
         break;
     }
+    after_unit();
     if (!quiet_) progress.update(st.env_steps, st.updates, st.elapsed(), st.last_eval);
   }
   if (!quiet_) {
@@ -291,51 +379,34 @@ TrainResult Trainer::run() {
 }
 
 void Trainer::save_checkpoint() {
+  phase_->enter("checkpoint");
   State& st = *state_;
+  st.episode_running = env_->episode_running() ? 1 : 0;
+  // The clock restarts from the saved total, so the state saved is the state kept.
+  st.elapsed_before = st.elapsed();
+  st.started = std::chrono::steady_clock::now();
   Safetensors ck;
-  ck.set_metadata("format", kFormat);
+  ck.set_metadata("format", kCheckpointFormat);
   ck.set_metadata("config", config_.to_toml());
   ck.set_metadata("env", options_.env);
   agent_->save(ck);
   real_->save(ck, "real_buffer");
   if (model_) model_->save(ck, "model_buffer");
-  ck.put<int64_t>("trainer.counters",
-                  {st.phase, st.env_steps, st.iteration, st.iter_steps, st.block, st.block_updates, st.block_rolled_out,
-                   st.episodes, st.nonfinite_streak, st.skipped, st.updates, st.next_eval, st.next_checkpoint,
-                   static_cast<int64_t>(st.current_episode_seed), static_cast<int64_t>(st.collect_rng.counter()),
-                   static_cast<int64_t>(st.update_rng.counter()), static_cast<int64_t>(st.model_rng.counter()),
-                   env_->episode_running() ? 1 : 0});
-  ck.put<double>("trainer.values", {st.episode_return, st.last_train_return, st.last_eval, st.actor_loss, st.critic_loss,
-                                    st.model_nll, st.elapsed()});
-  ck.put<float>("trainer.episode_actions", st.episode_actions);
-  ck.put<double>("trainer.obs", st.obs);
+  st.visit(PutState{ck});
   ck.save(checkpoint_path(out_dir_));
 }
 
-void Trainer::load_checkpoint(const std::string& path) {
-  Safetensors ck = Safetensors::load(path);
+void Trainer::load_checkpoint(const Safetensors& ck, const std::string& path) {
   State& st = *state_;
   agent_->load(ck);
   real_->load(ck, "real_buffer");
   if (model_) model_->load(ck, "model_buffer");
-  std::vector<int64_t> c = ck.get<int64_t>("trainer.counters", 18);
-  st.phase = c[0]; st.env_steps = c[1]; st.iteration = c[2]; st.iter_steps = c[3]; st.block = c[4];
-  st.block_updates = c[5]; st.block_rolled_out = c[6]; st.episodes = c[7]; st.nonfinite_streak = c[8];
-  st.skipped = c[9]; st.updates = c[10]; st.next_eval = c[11]; st.next_checkpoint = c[12];
-  st.current_episode_seed = static_cast<uint64_t>(c[13]);
-  st.collect_rng.set_counter(static_cast<uint64_t>(c[14]));
-  st.update_rng.set_counter(static_cast<uint64_t>(c[15]));
-  st.model_rng.set_counter(static_cast<uint64_t>(c[16]));
-  std::vector<double> v = ck.get<double>("trainer.values", 7);
-  st.episode_return = v[0]; st.last_train_return = v[1]; st.last_eval = v[2]; st.actor_loss = v[3];
-  st.critic_loss = v[4]; st.model_nll = v[5]; st.elapsed_before = v[6];
-  st.time_at_last_row = v[6];
+  st.visit(GetState{ck});
+  st.time_at_last_row = st.elapsed_before;
   st.updates_at_last_row = st.updates;
-  st.episode_actions = ck.get<float>("trainer.episode_actions");
-  st.obs = ck.get<double>("trainer.obs");
   // The episode in progress is rebuilt by replaying its seed and actions (MuJoCo is
   // deterministic), then checked against the saved observation.
-  if (c[17]) {
+  if (st.episode_running) {
     std::vector<double> obs = env_->reset(st.current_episode_seed);
     const int64_t ad = env_->act_dim();
     for (size_t k = 0; k < st.episode_actions.size(); k += static_cast<size_t>(ad))

@@ -13,6 +13,7 @@
 #include "envs/env.hpp"
 #include "rl/agent.hpp"
 #include "rl/progress_log.hpp"
+#include "rl/run_probe.hpp"
 #include "rl/trainer_config.hpp"
 
 namespace maac::rl {
@@ -48,12 +49,13 @@ class Trainer {
   void random_step();
   void policy_step();
   void env_step(const std::vector<float>& action);
+  void after_unit();
   void fit_model();
   void update_block();
   double evaluate();
   void log_row();
   void save_checkpoint();
-  void load_checkpoint(const std::string& path);
+  void load_checkpoint(const Safetensors& ck, const std::string& path);
   TransitionBatch mixed_batch();
 
   Config config_;
@@ -65,6 +67,7 @@ class Trainer {
   std::unique_ptr<ReplayBuffer> real_, model_;
   std::unique_ptr<State> state_;
   std::unique_ptr<ProgressLog> log_;
+  std::unique_ptr<PhaseMarker> phase_;
 };
 
 }  // namespace maac::rl

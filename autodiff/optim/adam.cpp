@@ -148,6 +148,25 @@ void polyak_update(const ParameterList<T>& target, const ParameterList<T>& sourc
 }
 
 template <class T>
+void polyak_update_guarded(const ParameterList<T>& target, const ParameterList<T>& source, double tau,
+                           const int32_t* ok, cuda::Stream stream) {
+  check_pairs("polyak_update_guarded", target, source);
+  if (!(tau >= 0 && tau <= 1))
+    throw std::invalid_argument("polyak_update_guarded: tau " + std::to_string(tau) + ", expected [0, 1]");
+  if constexpr (device::have_cuda) {
+    for (size_t i = 0; i < target.size(); ++i) {
+      if (target[i]->device() != Device::cuda || source[i]->device() != Device::cuda)
+        throw std::invalid_argument("polyak_update_guarded: " + target[i]->name() + " on " +
+                                    device_name(target[i]->device()) + ", expected cuda (graph-captured updates only)");
+      cuda::polyak_update_guarded(target[i]->value().data(), source[i]->value().data(), target[i]->numel(), T(tau), ok,
+                                  stream);
+    }
+  } else {
+    throw std::invalid_argument("polyak_update_guarded: this build has no CUDA backend; expected a cuda build");
+  }
+}
+
+template <class T>
 void copy_parameters(const ParameterList<T>& target, const ParameterList<T>& source, cuda::Stream stream) {
   check_pairs("copy_parameters", target, source);
   for (size_t i = 0; i < target.size(); ++i) {
@@ -162,6 +181,8 @@ template class Adam<double>;
 #define MAAC_INSTANTIATE(T)                                                                                \
   template void polyak_update<T>(const ParameterList<T>&, const ParameterList<T>&, double, cuda::Stream); \
   template void copy_parameters<T>(const ParameterList<T>&, const ParameterList<T>&, cuda::Stream);       \
+  template void polyak_update_guarded<T>(const ParameterList<T>&, const ParameterList<T>&, double, const int32_t*, \
+                                         cuda::Stream);                                                            \
   template void DeviceFlag::check_finite<T>(const T*, const ParameterList<T>&, cuda::Stream);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)

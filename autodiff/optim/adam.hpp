@@ -85,6 +85,12 @@ template <class T>
 void polyak_update(const ParameterList<T>& target, const ParameterList<T>& source, double tau,
                    cuda::Stream stream = cuda::default_stream);
 
+// The same on cuda parameters inside a captured update, skipped on the device when *ok is
+// 0 (a DeviceFlag after clip_and_step_guarded): a skipped step leaves the targets alone.
+template <class T>
+void polyak_update_guarded(const ParameterList<T>& target, const ParameterList<T>& source, double tau,
+                           const int32_t* ok, cuda::Stream stream);
+
 // Copies source values into target (same shapes, any devices): hard target-network update.
 template <class T>
 void copy_parameters(const ParameterList<T>& target, const ParameterList<T>& source,

@@ -47,9 +47,13 @@ template <class T> struct ClipScale {
   }
 };
 
+// ok == nullptr: always step; otherwise only when the update's flag says it was applied.
 template <class T> struct PolyakStep {
-  T* target; const T* source; T tau;
-  __device__ void operator()(int64_t i) const { target[i] = math::polyak(target[i], source[i], tau); }
+  T* target; const T* source; T tau; const int32_t* ok;
+  __device__ void operator()(int64_t i) const {
+    if (ok != nullptr && *ok == 0) return;
+    target[i] = math::polyak(target[i], source[i], tau);
+  }
 };
 
 }  // namespace
@@ -104,12 +108,20 @@ void clip_scale(T* g, int64_t n, const double* squared_norm, double max_norm, St
 
 template <class T> void polyak_update(T* target, const T* source, int64_t n, T tau, Stream stream) {
   detail::check_size(n, "cuda::polyak_update");
-  detail::launch_map(PolyakStep<T>{target, source, tau}, n, stream);
+  detail::launch_map(PolyakStep<T>{target, source, tau, nullptr}, n, stream);
+}
+
+template <class T>
+void polyak_update_guarded(T* target, const T* source, int64_t n, T tau, const int32_t* ok, Stream stream) {
+  detail::check_size(n, "cuda::polyak_update_guarded");
+  if (ok == nullptr) throw std::invalid_argument("cuda::polyak_update_guarded: null flag");
+  detail::launch_map(PolyakStep<T>{target, source, tau, ok}, n, stream);
 }
 
 #define MAAC_INSTANTIATE(T)                                                                             \
   template void adam_update<T>(T*, const T*, T*, T*, int64_t, T, T, T, T, T, T, T, Stream);           \
   template void polyak_update<T>(T*, const T*, int64_t, T, Stream);                                  \
+  template void polyak_update_guarded<T>(T*, const T*, int64_t, T, const int32_t*, Stream);          \
   template void clip_scale<T>(T*, int64_t, const double*, double, Stream);                           \
   template void flag_all_finite<T>(const T*, int64_t, int32_t*, Stream);                              \
   template void adam_update_guarded<T>(T*, const T*, T*, T*, int64_t, T, T, T, T, T, const int64_t*,    \

@@ -36,5 +36,10 @@ void clip_scale(T* g, int64_t n, const double* squared_norm, double max_norm, St
 
 // target <- (1 - tau) target + tau source, both [n].
 template <class T> void polyak_update(T* target, const T* source, int64_t n, T tau, Stream stream = default_stream);
+// The same, skipped when *ok == 0: a captured update moves its targets only when its
+// guarded Adam step was applied.
+template <class T>
+void polyak_update_guarded(T* target, const T* source, int64_t n, T tau, const int32_t* ok,
+                           Stream stream = default_stream);
 
 }  // namespace maac::cuda
