@@ -149,19 +149,33 @@ void Agent::act(const float* obs, int64_t n, bool deterministic, Rng& rng, float
   std::copy_n(a_host.data(), n * act_, actions);
 }
 
-ModelFitStats Agent::fit_model(const ReplayBuffer& real, Rng& rng) {
+ModelFitStats Agent::fit_model(ReplayBuffer& real, Rng& rng) {
   if (!model_) throw std::logic_error("Agent::fit_model: this algorithm has no model");
+  const DynamicsTrainingOptions& fit_options = model_trainer_->options();
+  real.assign_split(rng, fit_options.holdout_fraction);
+  const DynamicsSplit split = capped_split(real.split(), fit_options.max_holdout);
   std::vector<int64_t> all(static_cast<size_t>(real.size()));
   for (int64_t i = 0; i < real.size(); ++i) all[i] = i;
   TransitionBatch b;
   real.gather(all, b);
   DynamicsTrainingReport report =
-      model_trainer_->fit(b.obs.data(), b.action.data(), b.next_obs.data(), b.reward.data(), b.size, rng);
+      model_trainer_->fit(b.obs.data(), b.action.data(), b.next_obs.data(), b.reward.data(), b.size, split, rng);
   ModelFitStats stats;
   stats.epochs = report.epochs;
-  double sum = 0;
-  for (int32_t m : model_->sampling_members()) sum += report.holdout_nll[m];
-  stats.holdout_nll = sum / static_cast<double>(model_->sampling_members().size());
+  stats.early_stopped = report.early_stopped;
+  stats.train_rows = report.train_rows;
+  stats.holdout_rows = report.holdout_rows;
+  stats.epochs_kept = report.epochs_kept;
+  stats.member_holdout_nll = report.holdout_nll;
+  stats.member_holdout_mse = report.holdout_mse;
+  double nll = 0, mse = 0;
+  for (int32_t m : model_->sampling_members()) {
+    nll += report.holdout_nll[m];
+    mse += report.holdout_mse[m];
+  }
+  const double k = static_cast<double>(model_->sampling_members().size());
+  stats.holdout_nll = nll / k;
+  stats.holdout_mse = mse / k;
   return stats;
 }
 

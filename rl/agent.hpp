@@ -65,9 +65,15 @@ struct UpdateStats {
   bool skipped() const { return critic_skipped || actor_skipped; }
 };
 
+// One model fit (DynamicsTrainingReport, condensed). Per-member vectors have M entries.
 struct ModelFitStats {
-  double holdout_nll = NAN;
-  int64_t epochs = 0;
+  double holdout_nll = NAN;  // mean over the sampling members (the elites, else all)
+  double holdout_mse = NAN;  // the same, raw target units
+  int64_t epochs = 0;        // epochs run
+  bool early_stopped = false;
+  int64_t train_rows = 0, holdout_rows = 0;
+  std::vector<int64_t> epochs_kept;  // per member: the epoch of this fit whose weights it kept
+  std::vector<double> member_holdout_nll, member_holdout_mse;
 };
 
 class Agent {
@@ -88,8 +94,10 @@ class Agent {
   // obs [n, obs] -> actions [n, act] in (-1, 1): sampled, or tanh(mu) when deterministic.
   void act(const float* obs, int64_t n, bool deterministic, Rng& rng, float* actions);
 
-  // Fits the ensemble on every real transition (model-based algorithms only).
-  ModelFitStats fit_model(const ReplayBuffer& real, Rng& rng);
+  // Fits the ensemble on every real transition (model-based algorithms only). First draws
+  // the split role of every transition that has none yet (ReplayBuffer::assign_split),
+  // which is why `real` is not const; held-out transitions are never trained on.
+  ModelFitStats fit_model(ReplayBuffer& real, Rng& rng);
 
   // From `starts` real states, chained `length`-step model rollouts under the current
   // policy; every imagined transition goes into model_buffer. Rows stop at termination.

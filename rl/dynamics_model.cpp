@@ -204,24 +204,32 @@ Var<T> DynamicsModel<T>::training_loss(Tape<T>& tape, Var<T> x, Var<T> y) {
 
 template <class T>
 std::vector<double> DynamicsModel<T>::member_nll(const T* x, const T* y, int64_t n) {
+  return member_errors(x, y, n).nll;
+}
+
+template <class T>
+typename DynamicsModel<T>::MemberErrors DynamicsModel<T>::member_errors(const T* x, const T* y, int64_t n) {
   const int64_t M = members(), d = out_dim();
   Tape<T> tape(device_of(*this));
   NoGrad<T> off(tape);
   Prediction p = predict_all(tape, tape.constant(Shape{n, in_dim()}, x));
   const std::vector<T> log_var = p.log_var.to_host(), mean = p.mean.to_host();
-  std::vector<double> nll(static_cast<size_t>(M), 0.0);
+  MemberErrors e{std::vector<double>(static_cast<size_t>(M), 0.0), std::vector<double>(static_cast<size_t>(M), 0.0)};
   for (int64_t m = 0; m < M; ++m) {
-    double s = 0.0;
+    double s = 0.0, se = 0.0;
     for (int64_t i = 0; i < n; ++i)
       for (int64_t c = 0; c < d; ++c) {
         int64_t k = (m * n + i) * d + c;
-        double yn = (double(y[i * d + c]) - out_norm_.mean[m * d + c]) / out_norm_.std[m * d + c];
+        const double sd = out_norm_.std[m * d + c];
+        double yn = (double(y[i * d + c]) - out_norm_.mean[m * d + c]) / sd;
         double lv = log_var[k], diff = yn - double(mean[k]);
         s += 0.5 * (lv + diff * diff * std::exp(-lv)) + 0.91893853320467274;
+        se += diff * diff * sd * sd;  // back in raw units
       }
-    nll[m] = s / double(n * d);
+    e.nll[m] = s / double(n * d);
+    e.mse[m] = se / double(n * d);
   }
-  return nll;
+  return e;
 }
 
 template <class T>

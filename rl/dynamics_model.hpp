@@ -76,6 +76,12 @@ class DynamicsModel {
   // Mean Gaussian NLL per element of each member on shared rows x [n, in], y [n, out]
   // (normalised space, with the log(2 pi)/2 constant), without gradient.
   std::vector<double> member_nll(const T* x, const T* y, int64_t n);
+  // Both held-out measures per member: that NLL, and the mean squared error of the
+  // predicted mean in raw target units (averaged over rows and target columns).
+  struct MemberErrors {
+    std::vector<double> nll, mse;
+  };
+  MemberErrors member_errors(const T* x, const T* y, int64_t n);
 
   ParameterList<T> parameters();
   EnsembleMLP<T>& network() { return net_; }

@@ -1,6 +1,7 @@
 #include "rl/replay_buffer.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace maac::rl {
@@ -25,6 +26,7 @@ ReplayBuffer::ReplayBuffer(int64_t capacity, int64_t obs_dim, int64_t act_dim)
   reward_.resize(static_cast<size_t>(capacity));
   next_obs_.resize(static_cast<size_t>(capacity * obs_dim));
   terminated_.resize(static_cast<size_t>(capacity));
+  split_.assign(static_cast<size_t>(capacity), SplitRole::unassigned);
 }
 
 int64_t ReplayBuffer::slot(int64_t i) const { return (next_ - size_ + i + capacity_) % capacity_; }
@@ -36,6 +38,7 @@ void ReplayBuffer::add(const float* obs, const float* action, float reward, cons
   reward_[r] = reward;
   std::copy_n(next_obs, obs_dim_, next_obs_.data() + r * obs_dim_);
   terminated_[r] = terminated ? 1.f : 0.f;
+  split_[r] = SplitRole::unassigned;
   next_ = (next_ + 1) % capacity_;
   size_ = std::min(size_ + 1, capacity_);
   ++total_added_;
@@ -74,6 +77,39 @@ void ReplayBuffer::sample(Rng& rng, int64_t n, TransitionBatch& out) const {
   gather(idx, out);
 }
 
+int64_t ReplayBuffer::assign_split(Rng& rng, double holdout_fraction) {
+  if (!(holdout_fraction >= 0.0) || !(holdout_fraction < 1.0))
+    throw std::invalid_argument("ReplayBuffer::assign_split: holdout_fraction " + std::to_string(holdout_fraction) +
+                                ", expected 0 <= fraction < 1");
+  std::vector<int64_t> fresh;  // storage rows, oldest first
+  for (int64_t i = 0; i < size_; ++i)
+    if (split_[slot(i)] == SplitRole::unassigned) fresh.push_back(slot(i));
+  const int64_t k = static_cast<int64_t>(fresh.size());
+  if (k == 0) return 0;
+  // Stochastic rounding keeps the expected held-out share at exactly f for any k.
+  const double want = holdout_fraction * double(k);
+  int64_t n_hold = static_cast<int64_t>(std::floor(want));
+  if (rng.uniform() < want - double(n_hold)) ++n_hold;
+  n_hold = std::min(n_hold, k);
+  // A uniformly random n_hold-subset: the first n_hold places of a partial shuffle.
+  for (int64_t j = 0; j < n_hold; ++j) std::swap(fresh[j], fresh[j + rng.below(k - j)]);
+  for (int64_t j = 0; j < k; ++j) split_[fresh[j]] = j < n_hold ? SplitRole::holdout : SplitRole::train;
+  return k;
+}
+
+SplitRole ReplayBuffer::role(int64_t i) const {
+  if (i < 0 || i >= size_)
+    throw std::invalid_argument("ReplayBuffer::role: index " + std::to_string(i) + ", expected 0 <= index < " +
+                                std::to_string(size_));
+  return split_[static_cast<size_t>(slot(i))];
+}
+
+std::vector<SplitRole> ReplayBuffer::split() const {
+  std::vector<SplitRole> roles(static_cast<size_t>(size_));
+  for (int64_t i = 0; i < size_; ++i) roles[i] = split_[slot(i)];
+  return roles;
+}
+
 void ReplayBuffer::save(Safetensors& st, const std::string& prefix) const {
   // Stored oldest first, so a loaded buffer needs no write position of its own.
   std::vector<int64_t> all(static_cast<size_t>(size_));
@@ -85,6 +121,9 @@ void ReplayBuffer::save(Safetensors& st, const std::string& prefix) const {
   st.put(prefix + ".reward", {size_}, b.reward.data());
   st.put(prefix + ".next_obs", {size_, obs_dim_}, b.next_obs.data());
   st.put(prefix + ".terminated", {size_}, b.terminated.data());
+  std::vector<uint8_t> roles(static_cast<size_t>(size_));
+  for (int64_t i = 0; i < size_; ++i) roles[i] = static_cast<uint8_t>(split_[slot(i)]);
+  st.put(prefix + ".split", {size_}, roles.data());
   st.put<int64_t>(prefix + ".info", {capacity_, obs_dim_, act_dim_, total_added_});
 }
 
@@ -95,7 +134,19 @@ void ReplayBuffer::load(const Safetensors& st, const std::string& prefix) {
                              ", obs_dim " + std::to_string(info[1]) + ", act_dim " + std::to_string(info[2]) +
                              "; this run expects " + std::to_string(capacity_) + ", " + std::to_string(obs_dim_) + ", " +
                              std::to_string(act_dim_));
+  if (!st.has(prefix + ".split"))
+    throw std::runtime_error("replay buffer '" + prefix + "' in the checkpoint has no '" + prefix +
+                             ".split' tensor (the transitions' model-fit roles, added with maac-checkpoint-2); "
+                             "a checkpoint written before it cannot be resumed");
   int64_t n = static_cast<int64_t>(st.get<float>(prefix + ".reward").size());
+  if (n > capacity_)
+    throw std::runtime_error("replay buffer '" + prefix + "' in the checkpoint holds " + std::to_string(n) +
+                             " transitions, more than its capacity " + std::to_string(capacity_));
+  const std::vector<uint8_t> roles = st.get<uint8_t>(prefix + ".split", n);
+  for (uint8_t v : roles)
+    if (v > static_cast<uint8_t>(SplitRole::holdout))
+      throw std::runtime_error("replay buffer '" + prefix + "': split role " + std::to_string(int(v)) +
+                               " in the checkpoint, expected 0 (unassigned), 1 (train) or 2 (held-out)");
   TransitionBatch b;
   b.size = n;
   b.obs = st.get<float>(prefix + ".obs", n * obs_dim_);
@@ -106,6 +157,7 @@ void ReplayBuffer::load(const Safetensors& st, const std::string& prefix) {
   size_ = next_ = 0;
   add(b);
   total_added_ = info[3];
+  for (int64_t i = 0; i < n; ++i) split_[slot(i)] = static_cast<SplitRole>(roles[i]);
 }
 
 }  // namespace maac::rl

@@ -1,6 +1,8 @@
 // A ring buffer of transitions (s, a, r, s', terminated) in float32. Truncation at a
 // time limit is not stored: it is not termination, so such transitions bootstrap
-// (DESIGN decision 6).
+// (DESIGN decision 6). Each transition also carries its role in dynamics-model fits
+// (train or held-out), drawn once and kept until its row is overwritten, so a held-out
+// transition is never trained on (docs/maac.md, "Split").
 #pragma once
 #include <cstdint>
 #include <string>
@@ -18,11 +20,15 @@ struct TransitionBatch {
   void resize(int64_t n, int64_t obs_dim, int64_t act_dim);
 };
 
+// A transition's role in model fits. Unassigned: not yet seen by a fit (a new row).
+enum class SplitRole : uint8_t { unassigned = 0, train = 1, holdout = 2 };
+
 class ReplayBuffer {
  public:
   ReplayBuffer(int64_t capacity, int64_t obs_dim, int64_t act_dim);
 
-  // Appends one transition; the oldest is overwritten once the buffer is full.
+  // Appends one transition; the oldest is overwritten once the buffer is full. The new
+  // transition's split role is unassigned (an overwritten row's old role is dropped).
   void add(const float* obs, const float* action, float reward, const float* next_obs, bool terminated);
   void add(const TransitionBatch& batch);
 
@@ -37,7 +43,19 @@ class ReplayBuffer {
   int64_t act_dim() const { return act_dim_; }
   int64_t total_added() const { return total_added_; }
 
-  // Checkpointing: every stored transition and the write position, under a name prefix.
+  // Draws a role for every unassigned transition and no other: among the k unassigned,
+  // a uniformly random subset of floor(f k) plus one more with probability frac(f k)
+  // becomes held-out (f = holdout_fraction; the expected share is exactly f, and at least
+  // one row is held out once f k >= 1), the rest train. Draws only from rng, and nothing
+  // when k = 0. Returns k.
+  int64_t assign_split(Rng& rng, double holdout_fraction);
+  // Roles, oldest first.
+  std::vector<SplitRole> split() const;
+  SplitRole role(int64_t i) const;  // of the i-th oldest transition
+
+  // Checkpointing: every stored transition, its split role (`<prefix>.split`, uint8,
+  // oldest first; 0 unassigned, 1 train, 2 held-out) and the counters, under a name
+  // prefix. load refuses a checkpoint without the split tensor.
   void save(Safetensors& st, const std::string& prefix) const;
   void load(const Safetensors& st, const std::string& prefix);
 
@@ -47,6 +65,7 @@ class ReplayBuffer {
   int64_t capacity_, obs_dim_, act_dim_;
   int64_t size_ = 0, next_ = 0, total_added_ = 0;
   std::vector<float> obs_, action_, reward_, next_obs_, terminated_;
+  std::vector<SplitRole> split_;  // per storage row
 };
 
 }  // namespace maac::rl

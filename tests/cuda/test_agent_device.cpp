@@ -82,8 +82,11 @@ TEST_CASE("a MAAC update on the GPU equals the same update on the CPU") {
   // The model first, so the update's rollouts go through a trained ensemble.
   ReplayBuffer real(1000, kObs, kAct);
   real.add(random_batch(400, 3));
+  // A fit draws the buffer's split roles: each agent fits its own copy, with the same draws.
+  ReplayBuffer real_gpu = real;
   Rng fit_cpu(5), fit_gpu(5);
-  const ModelFitStats f_cpu = cpu->fit_model(real, fit_cpu), f_gpu = gpu->fit_model(real, fit_gpu);
+  const ModelFitStats f_cpu = cpu->fit_model(real, fit_cpu), f_gpu = gpu->fit_model(real_gpu, fit_gpu);
+  REQUIRE(real_gpu.split() == real.split());
   REQUIRE(f_gpu.epochs == f_cpu.epochs);
   REQUIRE(f_gpu.holdout_nll == Approx(f_cpu.holdout_nll).epsilon(1e-3));
   require_same_state(*cpu, *gpu, 1e-4, 1e-3);
