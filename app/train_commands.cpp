@@ -4,6 +4,8 @@
 #include <cmath>
 #include <ctime>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,21 +16,32 @@
 namespace maac::app {
 namespace {
 
+// Options that are absent stay empty: every given value goes through the config
+// schema's checks, so `--steps -5` is an error naming the option, never a default.
 struct TrainArgs {
   std::string env, config_file, out;
   std::vector<std::string> sets;
-  int64_t seed = -1, steps = -1;
+  std::optional<std::string> seed, steps;
   std::string device;
   bool resume = false, quiet = false;
 };
+
+// key=value through the schema, an error there named after the command-line option.
+void set_from_option(rl::Config& config, const std::string& option, const std::string& key, const std::string& value) {
+  try {
+    config.set(key + "=" + value);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument(option + " " + value + ": " + e.what());
+  }
+}
 
 void run_train(const TrainArgs& a) {
   rl::Config config(rl::trainer_schema());
   // Layers: schema defaults <- --config file <- --env/--seed/--steps <- --set.
   if (!a.config_file.empty()) config.merge_toml_file(a.config_file);
   if (!a.env.empty()) config.set("env.name=" + a.env);
-  if (a.seed >= 0) config.set("seed=" + std::to_string(a.seed));
-  if (a.steps >= 0) config.set("run.total_steps=" + std::to_string(a.steps));
+  if (a.seed) set_from_option(config, "--seed", "seed", *a.seed);
+  if (a.steps) set_from_option(config, "--steps", "run.total_steps", *a.steps);
   if (!a.device.empty()) config.set("run.device=" + a.device);
   for (const std::string& s : a.sets) config.set(s);
   std::string changed = rl::apply_ablation(config);

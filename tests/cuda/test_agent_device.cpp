@@ -96,7 +96,7 @@ TEST_CASE("a MAAC update on the GPU equals the same update on the CPU") {
     Rng r_cpu(100 + step), r_gpu(100 + step);
     const UpdateStats s_cpu = cpu->update(batch, r_cpu), s_gpu = gpu->update(batch, r_gpu);
     CAPTURE(step);
-    REQUIRE(!s_gpu.skipped);
+    REQUIRE(!s_gpu.skipped());
     REQUIRE(s_gpu.critic_loss == Approx(s_cpu.critic_loss).epsilon(1e-3).margin(1e-5));
     REQUIRE(s_gpu.actor_loss == Approx(s_cpu.actor_loss).epsilon(1e-3).margin(1e-5));
     REQUIRE(s_gpu.alpha == Approx(s_cpu.alpha).epsilon(1e-4));
@@ -132,10 +132,14 @@ TEST_CASE("a non-finite batch skips the GPU update and changes nothing") {
   Safetensors before, after;
   gpu->save(before);
   Rng rng(1);
-  REQUIRE(gpu->update(b, rng).skipped);
+  REQUIRE(gpu->update(b, rng).critic_skipped);
   gpu->save(after);
-  for (const auto& [name, tensor] : before.tensors())
-    if (name.rfind("critic.", 0) == 0) REQUIRE(tensor.bytes == after.tensor(name).bytes);
+  // Nothing changed: no network, optimiser, temperature or target tensor (the graphs'
+  // noise positions have moved on, as the cpu path's Rng does).
+  for (const auto& [name, tensor] : before.tensors()) {
+    INFO(name);
+    if (name.rfind("graphs.", 0) != 0) REQUIRE(tensor.bytes == after.tensor(name).bytes);
+  }
 }
 
 TEST_CASE("an agent on cuda runs its updates as CUDA graphs and checkpoints their noise") {
@@ -161,7 +165,7 @@ TEST_CASE("an agent on cuda runs its updates as CUDA graphs and checkpoints thei
   for (int step = 0; step < 6; ++step) {
     const UpdateStats s = gpu->update(batch, rng);
     CAPTURE(step);
-    REQUIRE_FALSE(s.skipped);
+    REQUIRE_FALSE(s.skipped());
     REQUIRE(std::isfinite(s.critic_loss));
     REQUIRE(std::isfinite(s.actor_loss));
   }

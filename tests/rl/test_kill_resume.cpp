@@ -1,0 +1,245 @@
+// kill -9 at seeded random moments, then --resume, over and over: the finished run must
+// equal an uninterrupted one in every checkpoint tensor and every progress.csv value
+// that does not measure the clock or memory (ctest label `soak`).
+//
+// The `maac` binary runs as a child process. It writes its loop's phase to
+// MAAC_PHASE_FILE on every change (rl/run_probe.hpp); this test waits for a target phase,
+// sleeps a seeded random delay and sends SIGKILL, then reads the phase the process died
+// in. Targets rotate through every phase, so coverage is asserted, not hoped for. Every
+// seventh restart instead sets MAAC_TEST_KILL_IN_CHECKPOINT_WRITE, which makes the
+// process kill itself halfway through writing a checkpoint. MAAC_SOAK_SEED picks another
+// schedule; the seed is printed.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "autodiff/random.hpp"
+#include "autodiff/safetensors.hpp"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+using namespace maac;
+
+namespace {
+
+// Small enough for CI, long enough for >= 20 kills: every phase recurs every 100 steps.
+const char* kConfig = R"(
+[env]
+name = "InvertedPendulum"
+max_episode_steps = 60
+[run]
+total_steps = 1500
+initial_random_steps = 200
+steps_per_iteration = 100
+eval_every = 100
+eval_episodes = 2
+checkpoint_every = 50
+threads = 1
+[train]
+updates_per_iteration = 30
+update_blocks = 2
+batch = 32
+real_share = 0.5
+[model]
+members = 3
+layers = 2
+width = 32
+max_epochs = 15
+batch = 64
+[rollout]
+starts = 200
+schedule = [0, 4, 1, 3]
+[actor]
+horizon = 2
+terminal_samples = 2
+width = 32
+[critic]
+steve_horizon = 1
+width = 32
+[replay]
+capacity = 20000
+)";
+
+struct Child {
+  pid_t pid = -1;
+  int status = 0;
+};
+
+Child spawn(const std::vector<std::string>& args, const std::vector<std::string>& extra_env, const fs::path& log) {
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings(extra_env);
+  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  std::vector<char*> envp;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_addopen(&files, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&files, STDOUT_FILENO, STDERR_FILENO);
+  Child c;
+  const int rc = posix_spawn(&c.pid, args[0].c_str(), &files, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&files);
+  REQUIRE(rc == 0);
+  return c;
+}
+
+bool exited(Child& c) { return waitpid(c.pid, &c.status, WNOHANG) == c.pid; }
+
+std::string read_phase(const fs::path& file) {
+  std::ifstream in(file);
+  std::string word;
+  in >> word;
+  return word;
+}
+
+std::string tail(const fs::path& log) {
+  std::ifstream in(log);
+  std::string all((std::istreambuf_iterator<char>(in)), {});
+  return all.size() > 3000 ? all.substr(all.size() - 3000) : all;
+}
+
+// progress.csv without the columns that measure this machine's clock or memory.
+std::vector<std::string> deterministic_rows(const fs::path& dir) {
+  const std::set<std::string> clock_columns{"wall_time", "updates_per_sec", "rss_mb"};
+  std::ifstream in(dir / "progress.csv");
+  std::vector<std::string> rows;
+  std::vector<bool> keep;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::stringstream s(line);
+    std::string cell, kept;
+    for (size_t col = 0; std::getline(s, cell, ','); ++col) {
+      if (rows.empty()) keep.push_back(clock_columns.count(cell) == 0);
+      if (col < keep.size() && keep[col]) kept += cell + ",";
+    }
+    rows.push_back(kept);
+  }
+  return rows;
+}
+
+std::vector<std::string> train_args(const fs::path& config, const fs::path& out, const std::string& algo, bool resume) {
+  std::vector<std::string> a{MAAC_BINARY, "train", "--config", config.string(), "--out", out.string(), "--quiet",
+                             "--set", "algo=" + algo};
+  if (resume) a.push_back("--resume");
+  return a;
+}
+
+void run_to_end(const std::vector<std::string>& args, const fs::path& log) {
+  Child c = spawn(args, {}, log);
+  REQUIRE(waitpid(c.pid, &c.status, 0) == c.pid);
+  INFO(tail(log));
+  REQUIRE(WIFEXITED(c.status));
+  REQUIRE(WEXITSTATUS(c.status) == 0);
+}
+
+void kill_and_resume(const std::string& algo, const std::set<std::string>& must_hit) {
+  const uint64_t seed = std::getenv("MAAC_SOAK_SEED") ? std::stoull(std::getenv("MAAC_SOAK_SEED")) : 20261201;
+  std::cout << "kill test (" << algo << "): MAAC_SOAK_SEED=" << seed << std::endl;
+  const fs::path root = fs::temp_directory_path() / ("maac_soak_" + std::to_string(::getpid())) / algo;
+  fs::remove_all(root);
+  fs::create_directories(root);
+  const fs::path config = root / "config.toml", whole = root / "whole", killed = root / "killed";
+  std::ofstream(config) << kConfig;
+  const fs::path log = root / "log.txt", phase_file = root / "phase";
+
+  run_to_end(train_args(config, whole, algo, false), log);
+
+  // Targets rotate through the phases this algorithm has; delays are seeded.
+  std::vector<std::string> targets(must_hit.begin(), must_hit.end());
+  targets.erase(std::remove(targets.begin(), targets.end(), "checkpoint"), targets.end());
+  Rng rng(seed);
+  std::map<std::string, int> hits;
+  int kills = 0, restarts = 0;
+  bool finished = false;
+  while (!finished) {
+    REQUIRE(restarts < 400);  // a schedule that never finishes is a failure, not a hang
+    const bool resume = fs::exists(killed / "checkpoint.safetensors");
+    const bool enough = kills >= 20 && hits.size() >= must_hit.size();
+    std::vector<std::string> env{"MAAC_PHASE_FILE=" + phase_file.string()};
+    // Every seventh restart dies halfway through its first checkpoint write.
+    const bool in_write = !enough && restarts % 7 == 6;
+    if (in_write) env.push_back("MAAC_TEST_KILL_IN_CHECKPOINT_WRITE=1");
+    fs::remove(phase_file);
+    Child c = spawn(train_args(config, killed, algo, resume), env, log);
+    ++restarts;
+    const std::string target = targets[static_cast<size_t>(rng.below(static_cast<int64_t>(targets.size())))];
+    const auto delay = std::chrono::microseconds(rng.below(4000));
+    bool dead = false;
+    while (!dead) {
+      if (exited(c)) {
+        dead = true;
+        if (WIFSIGNALED(c.status) && WTERMSIG(c.status) == SIGKILL) {
+          ++kills;  // the checkpoint-write hook fired
+          ++hits[read_phase(phase_file)];
+        } else {
+          INFO(tail(log));
+          REQUIRE(WIFEXITED(c.status));
+          REQUIRE(WEXITSTATUS(c.status) == 0);
+          finished = true;
+        }
+      } else if (!enough && !in_write && read_phase(phase_file) == target) {
+        std::this_thread::sleep_for(delay);
+        ::kill(c.pid, SIGKILL);
+        REQUIRE(waitpid(c.pid, &c.status, 0) == c.pid);
+        dead = true;
+        if (WIFSIGNALED(c.status)) {
+          ++kills;
+          ++hits[read_phase(phase_file)];
+        } else {
+          finished = WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0;
+        }
+      } else {
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
+  }
+  std::cout << "kill test (" << algo << "): " << kills << " kills over " << restarts << " starts; phase at death:";
+  for (const auto& [phase, n] : hits) std::cout << " " << phase << "=" << n;
+  std::cout << std::endl;
+
+  REQUIRE(kills >= 20);
+  for (const std::string& phase : must_hit) {
+    INFO("phase never interrupted: " << phase);
+    REQUIRE(hits.count(phase) == 1);
+  }
+  // The killed-and-resumed run equals the uninterrupted one.
+  REQUIRE(deterministic_rows(killed) == deterministic_rows(whole));
+  REQUIRE(deterministic_rows(whole).size() == 16);  // header + 15 evaluations
+  Safetensors a = Safetensors::load((whole / "checkpoint.safetensors").string());
+  Safetensors b = Safetensors::load((killed / "checkpoint.safetensors").string());
+  REQUIRE(a.tensors().size() == b.tensors().size());
+  for (const auto& [name, t] : a.tensors()) {
+    INFO(name);
+    if (name != "trainer.elapsed_seconds") REQUIRE(t.bytes == b.tensor(name).bytes);
+  }
+  fs::remove_all(root);
+}
+
+}  // namespace
+
+TEST_CASE("MAAC killed with SIGKILL in every phase resumes to the uninterrupted run") {
+  kill_and_resume("maac", {"collection", "model_fit", "rollouts", "updates", "evaluation", "checkpoint"});
+}
+
+TEST_CASE("SAC killed with SIGKILL in every phase resumes to the uninterrupted run") {
+  kill_and_resume("sac", {"collection", "updates", "evaluation", "checkpoint"});
+}
