@@ -1,20 +1,36 @@
 #include "autodiff/safetensors.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <stdexcept>
 
 namespace maac {
 namespace {
 
 static_assert(std::endian::native == std::endian::little, "safetensors data is little-endian");
+
+using json = nlohmann::json;
+
+// The reference reader (PyPI safetensors) refuses larger headers; so do we, before allocating.
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+// The checksum as it appears in the header text; save() writes exactly this, so one
+// occurrence of the prefix followed by 16 digits locates it without parsing the JSON.
+constexpr std::string_view kChecksumPrefix = "\"maac.checksum\":\"xxh3-64:";
+constexpr std::string_view kChecksumZeros = "0000000000000000";
+static_assert(kChecksumZeros.size() == 16);
 
 const char* type_name(StoredType t) {
   switch (t) {
@@ -46,10 +62,96 @@ bool parse_type(const std::string& s, StoredType* t) {
   return false;
 }
 
-int64_t element_count(const std::vector<int64_t>& shape) {
+// Elements of a shape, or nothing when the product overflows int64 (dimensions are >= 0).
+std::optional<int64_t> element_count(const std::vector<int64_t>& shape) {
   int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+  if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;
+  for (int64_t d : shape)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return std::nullopt;
   return n;
+}
+
+// Text from a file, made safe to print: control and non-ASCII bytes escaped, long text cut.
+std::string printable(std::string_view s, size_t max_chars = 80) {
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < max_chars; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (s.size() > max_chars) out += "...";
+  return out;
+}
+
+// A JSON value for an error message without dumping it whole (it may be deeply nested).
+std::string describe(const json& v) {
+  if (v.is_number() || v.is_boolean() || v.is_null()) return v.dump();
+  if (v.is_string()) return "\"" + printable(v.get_ref<const std::string&>()) + "\"";
+  return std::string("a JSON ") + v.type_name();
+}
+
+// A shape dimension or data offset: an integer in [0, 2^63); floats, negatives and larger
+// values are refused (nlohmann would otherwise wrap or truncate them silently).
+std::optional<uint64_t> as_size(const json& v) {
+  if (v.is_number_unsigned()) {
+    uint64_t u = v.get<uint64_t>();
+    if (u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return u;
+  } else if (v.is_number_integer() && v.get<int64_t>() >= 0) {
+    return static_cast<uint64_t>(v.get<int64_t>());  // "-0"
+  }
+  return std::nullopt;
+}
+
+// Streaming XXH3-64, so the digits can be hashed as zeros without copying the file.
+class Xxh3 {
+ public:
+  Xxh3() : state_(XXH3_createState()) {
+    if (!state_ || XXH3_64bits_reset(state_) != XXH_OK) throw std::runtime_error("XXH3: cannot create a hash state");
+  }
+  ~Xxh3() { XXH3_freeState(state_); }
+  Xxh3(const Xxh3&) = delete;
+  Xxh3& operator=(const Xxh3&) = delete;
+  void update(std::string_view bytes) { update(bytes.data(), bytes.size()); }
+  void update(const void* data, size_t n) {
+    if (n && XXH3_64bits_update(state_, data, n) != XXH_OK) throw std::runtime_error("XXH3: update failed");
+  }
+  std::string hex() const {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(XXH3_64bits_digest(state_)));
+    return buf;
+  }
+
+ private:
+  XXH3_state_t* state_;
+};
+
+std::runtime_error corrupt(const std::string& source, const std::string& what) {
+  return std::runtime_error("corrupt safetensors file '" + source + "': " + what);
+}
+
+// Where the 16 checksum digits sit in the file, if its header text (starting at byte 8)
+// holds the checksum entry; more than one entry is a defect.
+std::optional<size_t> find_checksum_digits(std::string_view text, const std::string& source) {
+  size_t at = text.find(kChecksumPrefix);
+  if (at == std::string_view::npos) return std::nullopt;
+  if (text.find(kChecksumPrefix, at + 1) != std::string_view::npos)
+    throw corrupt(source, "the header holds more than one " + std::string(kChecksumPrefix) + " entry, expected one");
+  if (at + kChecksumPrefix.size() + 16 > text.size()) throw corrupt(source, "the header ends inside its checksum value");
+  return 8 + at + kChecksumPrefix.size();
+}
+
+// XXH3-64 of a whole file with its 16 checksum digits (at `digits`) read as '0'.
+std::string checksum_of(std::string_view bytes, size_t digits) {
+  Xxh3 h;
+  h.update(bytes.substr(0, digits));
+  h.update(kChecksumZeros);
+  h.update(bytes.substr(digits + 16));
+  return h.hex();
 }
 
 [[noreturn]] void system_error(const std::string& what, const std::string& path) {
@@ -70,6 +172,32 @@ void write_all(int fd, const void* buf, size_t n, const std::string& path) {
   }
 }
 
+// The whole of a regular file.
+std::string read_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) system_error("cannot open", path);
+  std::string bytes;
+  try {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) system_error("cannot stat", path);
+    if (!S_ISREG(st.st_mode)) throw std::runtime_error("cannot read '" + path + "': not a regular file");
+    bytes.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < bytes.size()) {
+      ssize_t r = ::read(fd, bytes.data() + got, bytes.size() - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) system_error("cannot read", path);
+      if (r == 0) throw std::runtime_error("cannot read '" + path + "': it shrank while being read");
+      got += static_cast<size_t>(r);
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  return bytes;
+}
+
 }  // namespace
 
 template <class T> void Safetensors::put(const std::string& name, const std::vector<int64_t>& shape, const T* data) {
@@ -78,10 +206,13 @@ template <class T> void Safetensors::put(const std::string& name, const std::vec
   if (tensors_.count(name)) throw std::invalid_argument("Safetensors::put: tensor '" + name + "' already added");
   for (int64_t d : shape)
     if (d < 0) throw std::invalid_argument("Safetensors::put: tensor '" + name + "' has a negative dimension");
+  std::optional<int64_t> count = element_count(shape);
+  if (!count || *count > std::numeric_limits<int64_t>::max() / static_cast<int64_t>(sizeof(T)))
+    throw std::invalid_argument("Safetensors::put: tensor '" + name + "' has more elements than int64 can count");
   StoredTensor t;
   t.type = stored_type_of<T>();
   t.shape = shape;
-  size_t bytes = static_cast<size_t>(element_count(shape)) * sizeof(T);
+  size_t bytes = static_cast<size_t>(*count) * sizeof(T);
   t.bytes.resize(bytes);
   if (bytes) std::memcpy(t.bytes.data(), data, bytes);
   tensors_[name] = std::move(t);
@@ -116,9 +247,10 @@ void Safetensors::put(const std::string& name, const std::vector<int64_t>& shape
   std::vector<int64_t> dims = shape;
   if (dims.empty())
     for (int d = 0; d < values.shape().rank(); ++d) dims.push_back(values.shape()[d]);
-  if (element_count(dims) != values.numel())
+  std::optional<int64_t> count = element_count(dims);
+  if (count != values.numel())
     throw std::invalid_argument("Safetensors::put: tensor '" + name + "' stored with " +
-                                std::to_string(element_count(dims)) + " elements, buffer " + values.shape().str() +
+                                (count ? std::to_string(*count) : "too many") + " elements, buffer " + values.shape().str() +
                                 " has " + std::to_string(values.numel()));
   if (values.device() == Device::cpu) put(name, dims, values.data());
   else put(name, dims, values.to_host().data());
@@ -134,17 +266,39 @@ std::string Safetensors::metadata_or(const std::string& key, const std::string& 
 }
 
 void Safetensors::save(const std::string& path) const {
-  // Header: offsets relative to the start of the data section, tensors in name order.
-  nlohmann::json header = nlohmann::json::object();
+  // Header: offsets relative to the start of the data section, tensors in name order, and
+  // the checksum's 16 digits as '0' placeholders until the whole file has been hashed.
+  json header = json::object();
   size_t offset = 0;
   for (const auto& [name, t] : tensors_) {
     header[name] = {{"dtype", type_name(t.type)}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.bytes.size()}}};
     offset += t.bytes.size();
   }
-  if (!metadata_.empty()) header["__metadata__"] = metadata_;
-  std::string text = header.dump();
+  json metadata = metadata_;
+  metadata[kChecksumKey] = "xxh3-64:" + std::string(kChecksumZeros);
+  header["__metadata__"] = std::move(metadata);
+  std::string text;
+  try {
+    text = header.dump();
+  } catch (const json::exception& e) {
+    throw std::invalid_argument("Safetensors::save '" + path + "': a tensor name or metadata text is not UTF-8 (" +
+                                e.what() + ")");
+  }
   text.append((8 - text.size() % 8) % 8, ' ');  // keep the data 8-byte aligned
+  if (text.size() > kMaxHeaderBytes)
+    throw std::invalid_argument("Safetensors::save '" + path + "': the header takes " + std::to_string(text.size()) +
+                                " bytes, more than the " + std::to_string(kMaxHeaderBytes) + " safetensors readers accept");
   uint64_t header_len = text.size();
+
+  // The checksum covers every byte in file order: length, header (digits as zeros), data.
+  // The digits have a fixed width, so writing them in place moves no offset.
+  std::optional<size_t> digits = find_checksum_digits(text, path);
+  if (!digits) throw std::logic_error("Safetensors::save: the checksum entry is missing from the header it just wrote");
+  Xxh3 hash;
+  hash.update(&header_len, 8);
+  hash.update(text);
+  for (const auto& [name, t] : tensors_) hash.update(t.bytes.data(), t.bytes.size());
+  text.replace(*digits - 8, 16, hash.hex());
 
   std::filesystem::path target(path);
   std::filesystem::path dir = target.parent_path().empty() ? std::filesystem::path(".") : target.parent_path();
@@ -177,65 +331,128 @@ void Safetensors::save(const std::string& path) const {
   }
 }
 
-Safetensors Safetensors::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) system_error("cannot open", path);
-  in.seekg(0, std::ios::end);
-  uint64_t file_size = static_cast<uint64_t>(in.tellg());
-  in.seekg(0);
-  auto corrupt = [&](const std::string& what) { return std::runtime_error("corrupt safetensors file '" + path + "': " + what); };
+Safetensors Safetensors::load(const std::string& path, Verify verify) {
+  return parse(read_file(path), path, verify);
+}
+
+Safetensors Safetensors::parse(std::string_view bytes, const std::string& source, Verify verify) {
+  // The header length is checked against the bytes at hand before anything is allocated.
+  if (bytes.size() < 8) throw corrupt(source, "shorter than the 8-byte header length");
   uint64_t header_len = 0;
-  if (file_size < 8 || !in.read(reinterpret_cast<char*>(&header_len), 8))
-    throw corrupt("shorter than the 8-byte header length");
-  if (header_len > file_size - 8)
-    throw corrupt("header length " + std::to_string(header_len) + " exceeds the file size " + std::to_string(file_size));
-  std::string text(header_len, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(header_len));
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw corrupt(std::string("header is not valid JSON (") + e.what() + ")");
+  std::memcpy(&header_len, bytes.data(), 8);
+  if (header_len > bytes.size() - 8)
+    throw corrupt(source, "header length " + std::to_string(header_len) + " exceeds the file size " +
+                              std::to_string(bytes.size()));
+  if (header_len > kMaxHeaderBytes)
+    throw corrupt(source, "header length " + std::to_string(header_len) + " exceeds the " +
+                              std::to_string(kMaxHeaderBytes) + " bytes safetensors readers accept");
+  std::string_view text = bytes.substr(8, header_len), data = bytes.substr(8 + header_len);
+
+  // The checksum first, from the raw text: any changed byte is then reported as such,
+  // whatever else it broke.
+  std::optional<size_t> digits;
+  if (verify == Verify::checksum) {
+    digits = find_checksum_digits(text, source);
+    if (digits) {
+      std::string stored(bytes.substr(*digits, 16)), computed = checksum_of(bytes, *digits);
+      if (stored != computed)
+        throw std::runtime_error("checkpoint '" + source + "' is corrupt: checksum xxh3-64 stored " + printable(stored) +
+                                 ", computed " + computed + " (its bytes changed after it was written)");
+    }
   }
-  if (!header.is_object()) throw corrupt("header is not a JSON object");
+
+  // Duplicate keys are ambiguous (which one wins differs between readers): refused.
+  std::vector<std::set<std::string>> open_objects;
+  std::string duplicate;
+  auto track_keys = [&](int, json::parse_event_t event, json& parsed) {
+    if (event == json::parse_event_t::object_start) open_objects.emplace_back();
+    else if (event == json::parse_event_t::object_end && !open_objects.empty()) open_objects.pop_back();
+    else if (event == json::parse_event_t::key && !open_objects.empty() &&
+             !open_objects.back().insert(parsed.get<std::string>()).second && duplicate.empty())
+      duplicate = parsed.get<std::string>();
+    return true;
+  };
+  json header;
+  try {
+    header = json::parse(text.begin(), text.end(), track_keys);
+  } catch (const json::exception& e) {
+    throw corrupt(source, std::string("header is not valid JSON (") + e.what() + ")");
+  }
+  if (!duplicate.empty()) throw corrupt(source, "header repeats the key \"" + printable(duplicate) + "\" in one object");
+  if (!header.is_object()) throw corrupt(source, "header is " + describe(header) + ", expected a JSON object");
 
   Safetensors st;
-  st.source_ = path;
-  uint64_t data_size = file_size - 8 - header_len, covered = 0;
+  st.source_ = source;
+  auto meta = header.find("__metadata__");
+  if (meta != header.end()) {
+    if (!meta->is_object()) throw corrupt(source, "__metadata__ is " + describe(*meta) + ", expected a JSON object");
+    for (auto m = meta->begin(); m != meta->end(); ++m) {
+      if (!m->is_string())
+        throw corrupt(source, "metadata \"" + printable(m.key()) + "\" is " + describe(*m) + ", expected a string");
+      st.metadata_[m.key()] = m->get<std::string>();
+    }
+  }
+  if (verify == Verify::checksum) {
+    auto value = st.metadata_.find(kChecksumKey);
+    if (value == st.metadata_.end())
+      throw std::runtime_error("'" + source + "' carries no checksum (format '" +
+                               printable(st.metadata_or("format", "")) +
+                               "'): it was written by an older maac, before checksums (maac-checkpoint-2), or is "
+                               "damaged; it cannot be verified");
+    // The entry the hash was checked against must be the one the metadata holds.
+    if (!digits || value->second != "xxh3-64:" + std::string(bytes.substr(*digits, 16)))
+      throw corrupt(source, "metadata " + std::string(kChecksumKey) + " = \"" + printable(value->second) +
+                                "\" is not the one checksum entry \"xxh3-64:<16 hex digits>\" of the header text");
+  }
+
+  // Tensors: known dtype, sizes that fit, byte spans that tile the data section exactly.
+  std::vector<std::pair<uint64_t, uint64_t>> spans;
   for (auto it = header.begin(); it != header.end(); ++it) {
-    if (it.key() == "__metadata__") {
-      if (!it->is_object()) throw corrupt("__metadata__ is not an object");
-      for (auto m = it->begin(); m != it->end(); ++m) {
-        if (!m->is_string()) throw corrupt("metadata '" + m.key() + "' is not a string");
-        st.metadata_[m.key()] = m->get<std::string>();
-      }
-      continue;
-    }
-    const nlohmann::json& e = *it;
+    if (it.key() == "__metadata__") continue;
+    const std::string name = "tensor \"" + printable(it.key()) + "\"";
+    const json& e = *it;
+    if (!e.is_object()) throw corrupt(source, name + " is " + describe(e) + ", expected a JSON object");
     StoredTensor t;
-    if (!e.is_object() || !e.contains("dtype") || !e["dtype"].is_string() || !parse_type(e["dtype"].get<std::string>(), &t.type))
-      throw corrupt("tensor '" + it.key() + "' has a missing or unsupported dtype (expected F32, F64, I64 or U8)");
-    if (!e.contains("shape") || !e["shape"].is_array() || !e.contains("data_offsets") || !e["data_offsets"].is_array() ||
-        e["data_offsets"].size() != 2)
-      throw corrupt("tensor '" + it.key() + "' lacks shape or data_offsets [begin, end]");
-    for (const auto& d : e["shape"]) {
-      if (!d.is_number_integer() || d.get<int64_t>() < 0) throw corrupt("tensor '" + it.key() + "' has a bad dimension");
-      t.shape.push_back(d.get<int64_t>());
+    auto dtype = e.find("dtype"), shape = e.find("shape"), offsets = e.find("data_offsets");
+    if (dtype == e.end() || !dtype->is_string() || !parse_type(dtype->get<std::string>(), &t.type))
+      throw corrupt(source, name + " has dtype " + (dtype == e.end() ? "(none)" : describe(*dtype)) +
+                                ", expected F32, F64, I64 or U8");
+    if (shape == e.end() || !shape->is_array() || offsets == e.end() || !offsets->is_array() || offsets->size() != 2)
+      throw corrupt(source, name + " lacks shape [dims...] or data_offsets [begin, end]");
+    for (const json& d : *shape) {
+      std::optional<uint64_t> dim = as_size(d);
+      if (!dim) throw corrupt(source, name + " has dimension " + describe(d) + ", expected an integer in [0, 2^63)");
+      t.shape.push_back(static_cast<int64_t>(*dim));
     }
-    uint64_t begin = e["data_offsets"][0].get<uint64_t>(), end = e["data_offsets"][1].get<uint64_t>();
-    uint64_t expected = static_cast<uint64_t>(element_count(t.shape)) * type_size(t.type);
-    if (begin > end || end > data_size || end - begin != expected)
-      throw corrupt("tensor '" + it.key() + "' spans bytes [" + std::to_string(begin) + ", " + std::to_string(end) +
-                    ") of " + std::to_string(data_size) + ", expected " + std::to_string(expected) + " bytes inside the data");
-    t.bytes.resize(expected);
-    in.seekg(static_cast<std::streamoff>(8 + header_len + begin));
-    if (expected && !in.read(reinterpret_cast<char*>(t.bytes.data()), static_cast<std::streamsize>(expected)))
-      throw corrupt("tensor '" + it.key() + "' could not be read");
-    covered += expected;
+    std::optional<uint64_t> begin = as_size((*offsets)[0]), end = as_size((*offsets)[1]);
+    if (!begin || !end)
+      throw corrupt(source, name + " has data_offsets [" + describe((*offsets)[0]) + ", " + describe((*offsets)[1]) +
+                                "], expected integers in [0, 2^63)");
+    std::optional<int64_t> count = element_count(t.shape);
+    uint64_t expected = 0;
+    if (!count || __builtin_mul_overflow(static_cast<uint64_t>(*count), type_size(t.type), &expected))
+      throw corrupt(source, name + " has more elements than int64 can count");
+    if (*begin > *end || *end > data.size() || *end - *begin != expected)
+      throw corrupt(source, name + " spans bytes [" + std::to_string(*begin) + ", " + std::to_string(*end) + ") of " +
+                                std::to_string(data.size()) + ", expected " + std::to_string(expected) +
+                                " bytes inside the data");
+    const char* from = data.data() + *begin;
+    t.bytes.assign(from, from + expected);
+    spans.emplace_back(*begin, *end);
     st.tensors_[it.key()] = std::move(t);
   }
-  if (covered != data_size)
-    throw corrupt("tensors cover " + std::to_string(covered) + " of " + std::to_string(data_size) + " data bytes");
+  // As in the reference reader: spans in offset order, each starting where the last ended.
+  std::sort(spans.begin(), spans.end());
+  uint64_t covered = 0;
+  for (const auto& [begin, end] : spans) {
+    if (begin != covered)
+      throw corrupt(source, "tensor data " + std::string(begin < covered ? "overlaps" : "leaves a gap") + " at byte " +
+                                std::to_string(std::min(begin, covered)) + " of the data");
+    covered = end;
+  }
+  if (covered != data.size())
+    throw corrupt(source, "tensors cover " + std::to_string(covered) + " of " + std::to_string(data.size()) +
+                              " data bytes");
   return st;
 }
 

@@ -13,6 +13,8 @@ packages=(
   libcli11-dev             # command line
   libfmt-dev libspdlog-dev # formatting and logs
   nlohmann-json3-dev       # checkpoint headers
+  libxxhash-dev            # checkpoint checksums (XXH3-64 over the whole file)
+  python3-venv             # the venv scripts/test.sh makes for the Python readback tests
   libtomlplusplus-dev      # run configs (TOML)
   gnuplot-nox              # learning-curve PNGs
   libmujoco-dev libqhull-dev # MuJoCo 2.2.2 (its CMake config needs qhull)
