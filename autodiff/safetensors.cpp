@@ -265,7 +265,7 @@ std::string Safetensors::metadata_or(const std::string& key, const std::string& 
   return it == metadata_.end() ? fallback : it->second;
 }
 
-void Safetensors::save(const std::string& path) const {
+void Safetensors::save(const std::string& path, const std::function<void(uint64_t, uint64_t)>& after_write) const {
   // Header: offsets relative to the start of the data section, tensors in name order, and
   // the checksum's 16 digits as '0' placeholders until the whole file has been hashed.
   json header = json::object();
@@ -306,9 +306,16 @@ void Safetensors::save(const std::string& path) const {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd < 0) system_error("cannot create", tmp);
   try {
+    const uint64_t total = 8 + header_len + offset;
+    uint64_t written = 8 + header_len;
     write_all(fd, &header_len, 8, tmp);
     write_all(fd, text.data(), text.size(), tmp);
-    for (const auto& [name, t] : tensors_) write_all(fd, t.bytes.data(), t.bytes.size(), tmp);
+    if (after_write) after_write(written, total);
+    for (const auto& [name, t] : tensors_) {
+      write_all(fd, t.bytes.data(), t.bytes.size(), tmp);
+      written += t.bytes.size();
+      if (after_write) after_write(written, total);
+    }
     if (::fsync(fd) != 0) system_error("cannot fsync", tmp);
   } catch (...) {
     ::close(fd);

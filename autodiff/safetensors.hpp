@@ -5,6 +5,7 @@
 // a checkpoint verifies its own bytes); see docs/training.md, "Checkpoint checksum".
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -60,7 +61,10 @@ class Safetensors {
   // Writes atomically: either the old file stays intact or the new one is complete. The
   // metadata gains kChecksumKey = "xxh3-64:<16 lowercase hex>", the XXH3-64 of the whole
   // file as written with those 16 digits set to '0'.
-  void save(const std::string& path) const;
+  // after_write(written, total), when given, runs after each piece (header, each tensor)
+  // reaches the temp file: progress for long writes, and the kill test's hook.
+  void save(const std::string& path,
+            const std::function<void(uint64_t written, uint64_t total)>& after_write = {}) const;
   // Reads and validates the whole file; a corrupt file, or (with Verify::checksum) one
   // without a checksum or whose checksum differs, throws naming the path and the defect.
   static Safetensors load(const std::string& path, Verify verify = Verify::checksum);

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -138,6 +140,18 @@ struct GetState {
   void operator()(const char* name, double& v) const { v = ck.get<double>(PutState::key(name), 1)[0]; }
   template <class T> void operator()(const char* name, std::vector<T>& v) const { v = ck.get<T>(PutState::key(name)); }
 };
+
+// The kill test's hook: with MAAC_TEST_KILL_IN_CHECKPOINT_WRITE=n, the n-th checkpoint
+// write of this process dies by SIGKILL once half of its bytes are in the temp file.
+std::function<void(uint64_t, uint64_t)> kill_hook_for_this_write() {
+  static const char* armed = std::getenv("MAAC_TEST_KILL_IN_CHECKPOINT_WRITE");
+  static int64_t writes = 0;
+  ++writes;
+  if (armed == nullptr || std::atoll(armed) != writes) return {};
+  return [](uint64_t written, uint64_t total) {
+    if (2 * written >= total && written < total) std::raise(SIGKILL);
+  };
+}
 
 // Temp files of checkpoint writes that a killed process never renamed.
 void remove_stale_temp_files(const std::string& out_dir) {
@@ -393,7 +407,7 @@ void Trainer::save_checkpoint() {
   real_->save(ck, "real_buffer");
   if (model_) model_->save(ck, "model_buffer");
   st.visit(PutState{ck});
-  ck.save(checkpoint_path(out_dir_));
+  ck.save(checkpoint_path(out_dir_), kill_hook_for_this_write());
 }
 
 void Trainer::load_checkpoint(const Safetensors& ck, const std::string& path) {

@@ -3,4 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh "$@"
+# Python packages for the tests labelled python (tests/python), in a venv inside the build dir.
+PYENV="${BUILD_DIR:-build}/pyenv"
+[ -x "$PYENV/bin/python3" ] || python3 -m venv "$PYENV"
+"$PYENV/bin/pip" install -q -r scripts/test_requirements.txt
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)"

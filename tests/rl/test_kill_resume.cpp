@@ -45,7 +45,7 @@ const char* kConfig = R"(
 name = "InvertedPendulum"
 max_episode_steps = 60
 [run]
-total_steps = 1500
+total_steps = 4000
 initial_random_steps = 200
 steps_per_iteration = 100
 eval_every = 100
@@ -64,7 +64,7 @@ width = 32
 max_epochs = 15
 batch = 64
 [rollout]
-starts = 200
+starts = 1000
 schedule = [0, 4, 1, 3]
 [actor]
 horizon = 2
@@ -173,7 +173,7 @@ void kill_and_resume(const std::string& algo, const std::set<std::string>& must_
   while (!finished) {
     REQUIRE(restarts < 400);  // a schedule that never finishes is a failure, not a hang
     const bool resume = fs::exists(killed / "checkpoint.safetensors");
-    const bool enough = kills >= 20 && hits.size() >= must_hit.size();
+    const bool enough = kills >= 30 && hits.size() >= must_hit.size();
     std::vector<std::string> env{"MAAC_PHASE_FILE=" + phase_file.string()};
     // Every seventh restart dies halfway through its first checkpoint write.
     const bool in_write = !enough && restarts % 7 == 6;
@@ -182,7 +182,12 @@ void kill_and_resume(const std::string& algo, const std::set<std::string>& must_
     Child c = spawn(train_args(config, killed, algo, resume), env, log);
     ++restarts;
     const std::string target = targets[static_cast<size_t>(rng.below(static_cast<int64_t>(targets.size())))];
-    const auto delay = std::chrono::microseconds(rng.below(4000));
+    // Half the delays are short enough to land inside the briefest phases (rollouts).
+    const auto delay = std::chrono::microseconds(rng.below(2) ? rng.below(300) : rng.below(4000));
+    // Kills spread over the run: the target phase is let pass a seeded number of times.
+    const int64_t let_pass = rng.below(3);
+    int64_t entries = 0;
+    std::string seen;
     bool dead = false;
     while (!dead) {
       if (exited(c)) {
@@ -196,7 +201,12 @@ void kill_and_resume(const std::string& algo, const std::set<std::string>& must_
           REQUIRE(WEXITSTATUS(c.status) == 0);
           finished = true;
         }
-      } else if (!enough && !in_write && read_phase(phase_file) == target) {
+        continue;
+      }
+      const std::string now = read_phase(phase_file);
+      if (now == target && seen != target) ++entries;
+      seen = now;
+      if (!enough && !in_write && now == target && entries > let_pass) {
         std::this_thread::sleep_for(delay);
         ::kill(c.pid, SIGKILL);
         REQUIRE(waitpid(c.pid, &c.status, 0) == c.pid);
@@ -216,14 +226,14 @@ void kill_and_resume(const std::string& algo, const std::set<std::string>& must_
   for (const auto& [phase, n] : hits) std::cout << " " << phase << "=" << n;
   std::cout << std::endl;
 
-  REQUIRE(kills >= 20);
+  REQUIRE(kills >= 30);
   for (const std::string& phase : must_hit) {
     INFO("phase never interrupted: " << phase);
     REQUIRE(hits.count(phase) == 1);
   }
   // The killed-and-resumed run equals the uninterrupted one.
   REQUIRE(deterministic_rows(killed) == deterministic_rows(whole));
-  REQUIRE(deterministic_rows(whole).size() == 16);  // header + 15 evaluations
+  REQUIRE(deterministic_rows(whole).size() == 41);  // header + 40 evaluations
   Safetensors a = Safetensors::load((whole / "checkpoint.safetensors").string());
   Safetensors b = Safetensors::load((killed / "checkpoint.safetensors").string());
   REQUIRE(a.tensors().size() == b.tensors().size());
