@@ -1,6 +1,8 @@
-// kill -9 at seeded random moments, then --resume, over and over: the finished run must
-// equal an uninterrupted one in every checkpoint tensor and every progress.csv value
-// that does not measure the clock or memory (ctest label `soak`).
+// Whole runs of the `maac` binary as child processes (ctest label `soak`):
+// - kill -9 at seeded random moments, then --resume, over and over: the finished run must
+//   equal an uninterrupted one in every checkpoint tensor and every progress.csv value
+//   that does not measure the clock or memory;
+// - once its buffers are full, a run's resident memory stays flat.
 //
 // The `maac` binary runs as a child process. It writes its loop's phase to
 // MAAC_PHASE_FILE on every change (rl/run_probe.hpp); this test waits for a target phase,
@@ -17,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -252,4 +255,43 @@ TEST_CASE("MAAC killed with SIGKILL in every phase resumes to the uninterrupted 
 
 TEST_CASE("SAC killed with SIGKILL in every phase resumes to the uninterrupted run") {
   kill_and_resume("sac", {"collection", "updates", "evaluation", "checkpoint"});
+}
+
+TEST_CASE("resident memory stays flat once the replay buffers are full") {
+  // Both buffers fill within the first 1200 steps (1000 real transitions; 3000 model
+  // transitions from 500 starts per block); the run then goes on to 6000 steps.
+  const fs::path root = fs::temp_directory_path() / ("maac_soak_" + std::to_string(::getpid())) / "memory";
+  fs::remove_all(root);
+  fs::create_directories(root);
+  std::ofstream(root / "config.toml") << kConfig;
+  const std::vector<std::string> sets{"run.total_steps=6000", "run.eval_every=200", "run.steps_per_iteration=200",
+                                      "replay.capacity=1000", "rollout.buffer=3000", "rollout.starts=500",
+                                      "train.updates_per_iteration=20"};
+  std::vector<std::string> args = train_args(root / "config.toml", root / "run", "maac", false);
+  for (const std::string& s : sets) {
+    args.push_back("--set");
+    args.push_back(s);
+  }
+  run_to_end(args, root / "log.txt");
+  // rss_mb by env_steps, from progress.csv.
+  std::ifstream in(root / "run" / "progress.csv");
+  std::string line, cell;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  for (std::stringstream h(line); std::getline(h, cell, ',');) header.push_back(cell);
+  const size_t rss_col = static_cast<size_t>(std::find(header.begin(), header.end(), "rss_mb") - header.begin());
+  REQUIRE(rss_col < header.size());
+  double at_full = 0, peak_after = 0;
+  while (std::getline(in, line)) {
+    std::vector<std::string> row;
+    for (std::stringstream r(line); std::getline(r, cell, ',');) row.push_back(cell);
+    const double steps = std::stod(row[0]), rss = std::stod(row[rss_col]);
+    if (steps == 2000) at_full = rss;
+    if (steps > 2000) peak_after = std::max(peak_after, rss);
+  }
+  std::cout << "resident memory: " << at_full << " MiB at 2000 env steps (buffers full), at most " << peak_after
+            << " MiB up to 6000 (" << 100.0 * (peak_after / at_full - 1.0) << " % growth)" << std::endl;
+  REQUIRE(at_full > 0);
+  REQUIRE(peak_after < 1.05 * at_full);
+  fs::remove_all(root);
 }
