@@ -34,11 +34,13 @@
 
 #include "autodiff/random.hpp"
 #include "autodiff/safetensors.hpp"
+#include "tests/rl/run_outputs.hpp"
 
 extern char** environ;
 
 namespace fs = std::filesystem;
 using namespace maac;
+using maac::test::deterministic_rows;
 
 namespace {
 
@@ -120,24 +122,6 @@ std::string tail(const fs::path& log) {
   return all.size() > 3000 ? all.substr(all.size() - 3000) : all;
 }
 
-// progress.csv without the columns that measure this machine's clock or memory.
-std::vector<std::string> deterministic_rows(const fs::path& dir) {
-  const std::set<std::string> clock_columns{"wall_time", "updates_per_sec", "rss_mb"};
-  std::ifstream in(dir / "progress.csv");
-  std::vector<std::string> rows;
-  std::vector<bool> keep;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::stringstream s(line);
-    std::string cell, kept;
-    for (size_t col = 0; std::getline(s, cell, ','); ++col) {
-      if (rows.empty()) keep.push_back(clock_columns.count(cell) == 0);
-      if (col < keep.size() && keep[col]) kept += cell + ",";
-    }
-    rows.push_back(kept);
-  }
-  return rows;
-}
 
 std::vector<std::string> train_args(const fs::path& config, const fs::path& out, const std::string& algo, bool resume) {
   std::vector<std::string> a{MAAC_BINARY, "train", "--config", config.string(), "--out", out.string(), "--quiet",

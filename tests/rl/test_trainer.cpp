@@ -12,8 +12,10 @@
 
 #include "rl/evaluation.hpp"
 #include "rl/trainer.hpp"
+#include "tests/rl/run_outputs.hpp"
 
 using namespace maac;
+using maac::test::deterministic_rows;
 using namespace maac::rl;
 using Catch::Contains;
 namespace fs = std::filesystem;
@@ -43,24 +45,6 @@ fs::path fresh_dir(const std::string& name) {
   return d;
 }
 
-// progress.csv without the columns that measure this machine's clock or memory.
-std::vector<std::string> deterministic_rows(const fs::path& dir) {
-  const std::set<std::string> clock_columns{"wall_time", "updates_per_sec", "rss_mb"};
-  std::ifstream in(dir / "progress.csv");
-  std::vector<std::string> rows;
-  std::vector<bool> keep;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::stringstream s(line);
-    std::string cell, kept;
-    for (size_t col = 0; std::getline(s, cell, ','); ++col) {
-      if (rows.empty()) keep.push_back(clock_columns.count(cell) == 0);  // the header names the columns
-      if (col < keep.size() && keep[col]) kept += cell + ",";
-    }
-    rows.push_back(kept);
-  }
-  return rows;
-}
 
 TrainResult train(const Config& c, const fs::path& dir, bool resume = false) {
   Trainer t(c, dir.string(), resume, /*quiet=*/true);

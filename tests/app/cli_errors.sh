@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Bad command-line input: every case must exit non-zero with a message naming the bad
+# value, and leave no run directory behind. Usage: cli_errors.sh MAAC_BINARY WORK_DIR
+set -uo pipefail
+maac=$1
+work=$2
+rm -rf "$work" && mkdir -p "$work"
+failures=0
+
+# expect_error "expected message part" maac-arguments...
+expect_error() {
+  local expected=$1
+  shift
+  local out="$work/out" err="$work/err"
+  rm -rf "$out"
+  if "$maac" "$@" >"$work/stdout" 2>"$err"; then
+    echo "FAIL (exit 0): maac $*"
+    failures=$((failures + 1))
+  elif ! grep -qF -- "$expected" "$err"; then
+    echo "FAIL (message): maac $*: expected '$expected' in: $(head -c 400 "$err")"
+    failures=$((failures + 1))
+  elif [ -e "$out" ]; then
+    echo "FAIL (wrote $out): maac $*"
+    failures=$((failures + 1))
+  else
+    echo "ok: maac $* -> $(head -n1 "$err")"
+  fi
+}
+
+expect_error "--steps -5" train --steps -5 --out "$work/out"
+expect_error "--steps 0" train --steps 0 --out "$work/out"
+expect_error "--steps 1e3" train --steps 1e3 --out "$work/out"
+expect_error "--steps 99999999999999999999" train --steps 99999999999999999999 --out "$work/out"
+expect_error "--seed -1" train --seed -1 --out "$work/out"
+expect_error "--seed abc" train --seed abc --out "$work/out"
+expect_error "'run.total_steps' = -5" train --set run.total_steps=-5 --out "$work/out"
+expect_error "'train.gamma'" train --set train.gamma=nan --out "$work/out"
+expect_error "nosuch.key" train --set nosuch.key=1 --out "$work/out"
+expect_error "--device" train --device tpu --out "$work/out"
+expect_error "--episodes" eval --checkpoint "$0" --episodes 0
+expect_error "--seed" eval --checkpoint "$0" --seed -1
+expect_error "--steps" rollout --env Pendulum --steps -3 --out "$work/out"
+expect_error "--steps" rollout --env Pendulum --steps 0 --out "$work/out"
+
+# A checkpoint with one flipped byte is refused by eval, naming the file.
+"$maac" train --env Pendulum --set algo=sac --steps 300 --set run.initial_random_steps=300 \
+  --set run.eval_every=300 --set run.eval_episodes=1 --out "$work/run" --quiet >/dev/null 2>&1 ||
+  { echo "FAIL: the small run for the checkpoint case did not train"; failures=$((failures + 1)); }
+ck="$work/run/checkpoint.safetensors"
+python3 - "$ck" <<'PY'
+import sys
+path = sys.argv[1]
+data = bytearray(open(path, "rb").read())
+data[len(data) // 2] ^= 0x10
+open(path, "wb").write(bytes(data))
+PY
+expect_error "checkpoint.safetensors' is corrupt" eval --checkpoint "$ck"
+expect_error "checkpoint.safetensors' is corrupt" train --env Pendulum --set algo=sac --steps 600 \
+  --set run.initial_random_steps=300 --set run.eval_every=300 --set run.eval_episodes=1 --out "$work/run" --resume
+
+rm -rf "$work"
+[ "$failures" -eq 0 ] || { echo "$failures case(s) failed"; exit 1; }
