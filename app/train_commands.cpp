@@ -98,12 +98,14 @@ void add_train_commands(CLI::App& app) {
 
   auto checkpoint = std::make_shared<std::string>();
   auto episodes = std::make_shared<int>(10);
-  auto seed = std::make_shared<uint64_t>(12345);
+  auto seed = std::make_shared<int64_t>(12345);
   auto* eval = app.add_subcommand("eval", "Evaluate a checkpoint's deterministic policy");
   eval->add_option("--checkpoint", *checkpoint, "checkpoint.safetensors of a run")->required()->check(CLI::ExistingFile);
   eval->add_option("--episodes", *episodes, "Episodes")->capture_default_str()->check(CLI::Range(1, 100000));
-  eval->add_option("--seed", *seed, "Seed of the evaluation episodes")->capture_default_str();
-  eval->callback([=] { run_eval(*checkpoint, *episodes, *seed); });
+  eval->add_option("--seed", *seed, "Seed of the evaluation episodes")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+  eval->callback([=] { run_eval(*checkpoint, *episodes, static_cast<uint64_t>(*seed)); });
 }
 
 }  // namespace maac::app

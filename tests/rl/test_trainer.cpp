@@ -139,6 +139,15 @@ TEST_CASE("existing, mismatched and corrupt checkpoints are rejected without ove
   std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << before.substr(0, before.size() / 2);
   REQUIRE_THROWS_WITH(Trainer(c, dir.string(), true, true), Contains("corrupt") && Contains("checkpoint.safetensors"));
   REQUIRE(bytes(ckpt).size() == before.size() / 2);
+  // Another format (here a checksummed file claiming the old name) is refused by resume and
+  // by eval, naming both formats.
+  std::ofstream(ckpt, std::ios::binary | std::ios::trunc) << before;
+  Safetensors old = Safetensors::load(ckpt);
+  old.set_metadata("format", "maac-checkpoint-1");
+  old.save(ckpt);
+  REQUIRE_THROWS_WITH(Trainer(c, dir.string(), true, true),
+                      Contains("'maac-checkpoint-1'") && Contains("'maac-checkpoint-2'") && Contains(ckpt));
+  REQUIRE_THROWS_WITH(load_agent(ckpt), Contains("'maac-checkpoint-1'") && Contains("'maac-checkpoint-2'"));
 }
 
 TEST_CASE("config errors name the key") {
