@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "autodiff/optim/grad_clip.hpp"
+#include "rl/model_error.hpp"
 
 namespace maac::rl {
 namespace {
@@ -176,7 +177,14 @@ ModelFitStats Agent::fit_model(ReplayBuffer& real, Rng& rng) {
   const double k = static_cast<double>(model_->sampling_members().size());
   stats.holdout_nll = nll / k;
   stats.holdout_mse = mse / k;
+  for (size_t m = 0; m < report.holdout_nll.size(); ++m)
+    if (report.holdout_nll[m] < report.initial_holdout_nll[m]) ++stats.members_improved;
   return stats;
+}
+
+std::vector<double> Agent::model_error_by_horizon(const ReplayBuffer& real, int64_t horizon) {
+  if (!model_) throw std::logic_error("Agent::model_error_by_horizon: this algorithm has no model");
+  return open_loop_error(*model_, tape_, real, newest_episode(real, horizon, 1000), horizon);
 }
 
 void Agent::rollout(const ReplayBuffer& real, ReplayBuffer& model_buffer, int64_t starts, int64_t length, Rng& rng) {

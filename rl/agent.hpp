@@ -60,6 +60,10 @@ struct AgentOptions {
 // the critic's step stands, and its targets follow it.
 struct UpdateStats {
   double critic_loss = NAN, actor_loss = NAN, alpha = NAN;
+  // Diagnostics of the actor step (NaN where not measured): the global L2 norm of the
+  // policy gradient before clipping, and for MAAC the share of the objective's magnitude
+  // that comes from the terminal value, |gamma^H Q| / (|sum of rewards| + |gamma^H Q|).
+  double actor_grad_norm = NAN, terminal_share = NAN;
   bool critic_skipped = false;  // nothing changed
   bool actor_skipped = false;   // policy, its optimiser and the temperature unchanged
   bool skipped() const { return critic_skipped || actor_skipped; }
@@ -74,6 +78,7 @@ struct ModelFitStats {
   int64_t train_rows = 0, holdout_rows = 0;
   std::vector<int64_t> epochs_kept;  // per member: the epoch of this fit whose weights it kept
   std::vector<double> member_holdout_nll, member_holdout_mse;
+  int64_t members_improved = 0;  // members whose held-out NLL beats their pre-fit weights'
 };
 
 class Agent {
@@ -98,6 +103,10 @@ class Agent {
   // the split role of every transition that has none yet (ReplayBuffer::assign_split),
   // which is why `real` is not const; held-out transitions are never trained on.
   ModelFitStats fit_model(ReplayBuffer& real, Rng& rng);
+
+  // The ensemble's open-loop k-step prediction error, k = 1..horizon, on the newest real
+  // episode (at most 1000 transitions of it; rl/model_error.hpp says how it is measured).
+  std::vector<double> model_error_by_horizon(const ReplayBuffer& real, int64_t horizon);
 
   // From `starts` real states, chained `length`-step model rollouts under the current
   // policy; every imagined transition goes into model_buffer. Rows stop at termination.

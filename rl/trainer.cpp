@@ -38,6 +38,14 @@ namespace {
 const std::vector<std::string> kColumns{"env_steps",   "wall_time",   "iteration", "episodes",     "train_return",
                                         "eval_return", "actor_loss",  "critic_loss", "model_nll",  "alpha",
                                         "updates",     "skipped_updates", "updates_per_sec", "rss_mb"};
+// iterations.csv: one row per finished iteration (docs/training.md, "Diagnostics").
+const std::vector<std::string> kIterationColumns{
+    "iteration",        "env_steps",       "wall_time",    "updates",         "skipped_updates",
+    "fit_epochs",       "fit_early_stop",  "fit_train_rows", "fit_holdout_rows", "holdout_nll",
+    "holdout_mse",      "members_improved", "actor_grad_norm", "terminal_share", "real_buffer",
+    "model_buffer"};
+// model_error.csv, long format: the open-loop k-step model error of each iteration.
+const std::vector<std::string> kModelErrorColumns{"iteration", "env_steps", "k", "error"};
 
 // Episode seeds are a pure function of (run seed, episode index): no RNG state needed.
 uint64_t episode_seed(uint64_t seed, int64_t episode) {
@@ -62,6 +70,14 @@ struct Trainer::State {
   int64_t episodes = 0, nonfinite_streak = 0, skipped = 0, updates = 0;
   int64_t next_eval = 0, next_checkpoint = 0;
   int64_t log_rows = 0;          // progress.csv rows written; a resumed run keeps exactly these
+  int64_t iteration_rows = 0, model_error_rows = 0;  // the same for iterations.csv, model_error.csv
+  // This iteration's diagnostics, written at its end: the model fit, the model error
+  // before the fit, and sums over the actor steps.
+  int64_t fit_epochs = 0, fit_early_stop = 0, fit_train_rows = 0, fit_holdout_rows = 0, fit_members_improved = 0;
+  double fit_nll = NAN, fit_mse = NAN;
+  std::vector<double> model_error;
+  double grad_norm_sum = 0, terminal_share_sum = 0;
+  int64_t grad_norm_count = 0, terminal_share_count = 0;
   int64_t episode_running = 0;   // the env was mid-episode (it is rebuilt by replay on load)
   uint64_t current_episode_seed = 0;
   std::vector<float> episode_actions;  // policy-space actions since the episode began
@@ -98,6 +114,20 @@ struct Trainer::State {
     f("next_eval", next_eval);
     f("next_checkpoint", next_checkpoint);
     f("log_rows", log_rows);
+    f("iteration_rows", iteration_rows);
+    f("model_error_rows", model_error_rows);
+    f("fit_epochs", fit_epochs);
+    f("fit_early_stop", fit_early_stop);
+    f("fit_train_rows", fit_train_rows);
+    f("fit_holdout_rows", fit_holdout_rows);
+    f("fit_members_improved", fit_members_improved);
+    f("fit_nll", fit_nll);
+    f("fit_mse", fit_mse);
+    f("model_error", model_error);
+    f("grad_norm_sum", grad_norm_sum);
+    f("terminal_share_sum", terminal_share_sum);
+    f("grad_norm_count", grad_norm_count);
+    f("terminal_share_count", terminal_share_count);
     f("episode_running", episode_running);
     f("episode_seed", current_episode_seed);
     f("collect_rng", collect_rng);
@@ -206,6 +236,10 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
   std::ofstream(fs::path(out_dir_) / "config.toml") << config_.to_toml();
   log_ = std::make_unique<ProgressLog>((fs::path(out_dir_) / "progress.csv").string(), kColumns,
                                        resume ? state_->log_rows : 0);
+  iteration_log_ = std::make_unique<ProgressLog>((fs::path(out_dir_) / "iterations.csv").string(), kIterationColumns,
+                                                 resume ? state_->iteration_rows : 0);
+  model_error_log_ = std::make_unique<ProgressLog>((fs::path(out_dir_) / "model_error.csv").string(),
+                                                   kModelErrorColumns, resume ? state_->model_error_rows : 0);
 }
 
 Trainer::~Trainer() = default;
@@ -270,8 +304,49 @@ void Trainer::policy_step() {
 
 void Trainer::fit_model() {
   phase_->enter("model_fit");
-  ModelFitStats s = agent_->fit_model(*real_, state_->model_rng);
-  state_->model_nll = s.holdout_nll;
+  State& st = *state_;
+  // The model error is measured before the fit: on the newest episode, which this model
+  // has not trained on.
+  st.model_error = agent_->model_error_by_horizon(*real_, diagnostic_horizon());
+  ModelFitStats s = agent_->fit_model(*real_, st.model_rng);
+  st.model_nll = s.holdout_nll;
+  st.fit_epochs = s.epochs;
+  st.fit_early_stop = s.early_stopped ? 1 : 0;
+  st.fit_train_rows = s.train_rows;
+  st.fit_holdout_rows = s.holdout_rows;
+  st.fit_members_improved = s.members_improved;
+  st.fit_nll = s.holdout_nll;
+  st.fit_mse = s.holdout_mse;
+}
+
+int64_t Trainer::diagnostic_horizon() const {
+  // k = 1..H of the actor's horizon, or of the longest rollout (MBPO), at least 1.
+  const std::vector<double>& r = options_.rollout_schedule;
+  const int64_t longest_rollout = static_cast<int64_t>(std::max(r[2], r[3]));
+  return std::max<int64_t>({1, agent_->options().objective.horizon, longest_rollout});
+}
+
+void Trainer::log_iteration() {
+  State& st = *state_;
+  auto mean_or_nan = [](double sum, int64_t n) { return n > 0 ? sum / static_cast<double>(n) : NAN; };
+  const bool fitted = model_ != nullptr;
+  iteration_log_->write(
+      {static_cast<double>(st.iteration), static_cast<double>(st.env_steps), st.elapsed(),
+       static_cast<double>(st.updates), static_cast<double>(st.skipped), fitted ? double(st.fit_epochs) : NAN,
+       fitted ? double(st.fit_early_stop) : NAN, fitted ? double(st.fit_train_rows) : NAN,
+       fitted ? double(st.fit_holdout_rows) : NAN, st.fit_nll, st.fit_mse,
+       fitted ? double(st.fit_members_improved) : NAN, mean_or_nan(st.grad_norm_sum, st.grad_norm_count),
+       mean_or_nan(st.terminal_share_sum, st.terminal_share_count), static_cast<double>(real_->size()),
+       model_ ? static_cast<double>(model_->size()) : NAN});
+  ++st.iteration_rows;
+  for (size_t k = 0; k < st.model_error.size(); ++k) {
+    model_error_log_->write({static_cast<double>(st.iteration), static_cast<double>(st.env_steps),
+                             static_cast<double>(k + 1), st.model_error[k]});
+    ++st.model_error_rows;
+  }
+  st.model_error.clear();
+  st.grad_norm_sum = st.terminal_share_sum = 0;
+  st.grad_norm_count = st.terminal_share_count = 0;
 }
 
 TransitionBatch Trainer::mixed_batch() {
@@ -312,6 +387,14 @@ void Trainer::update_block() {
     ++st.updates;
     st.critic_loss = u.critic_loss;
     st.actor_loss = u.actor_loss;
+    if (std::isfinite(u.actor_grad_norm)) {
+      st.grad_norm_sum += u.actor_grad_norm;
+      ++st.grad_norm_count;
+    }
+    if (std::isfinite(u.terminal_share)) {
+      st.terminal_share_sum += u.terminal_share;
+      ++st.terminal_share_count;
+    }
     if (u.skipped()) {
       ++st.skipped;
       if (++st.nonfinite_streak >= options_.max_nonfinite_updates)
@@ -372,7 +455,7 @@ TrainResult Trainer::run() {
         break;
       case State::blocks:
         if (st.block < options_.update_blocks) update_block();
-        else { ++st.iteration; st.phase = State::collect; st.iter_steps = 0; }
+        else { log_iteration(); ++st.iteration; st.phase = State::collect; st.iter_steps = 0; }
         break;
     }
     after_unit();

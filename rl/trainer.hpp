@@ -51,6 +51,8 @@ class Trainer {
   void env_step(const std::vector<float>& action);
   void after_unit();
   void fit_model();
+  int64_t diagnostic_horizon() const;
+  void log_iteration();
   void update_block();
   double evaluate();
   void log_row();
@@ -66,7 +68,7 @@ class Trainer {
   std::unique_ptr<Agent> agent_;
   std::unique_ptr<ReplayBuffer> real_, model_;
   std::unique_ptr<State> state_;
-  std::unique_ptr<ProgressLog> log_;
+  std::unique_ptr<ProgressLog> log_, iteration_log_, model_error_log_;
   std::unique_ptr<PhaseMarker> phase_;
 };
 

@@ -9,11 +9,12 @@
 
 namespace maac::test {
 
-// progress.csv rows without the columns that measure this machine's clock or memory
-// (named by the header), each row's remaining cells joined by commas.
-inline std::vector<std::string> deterministic_rows(const std::filesystem::path& dir) {
+// A run's CSV log (progress.csv by default) without the columns that measure this
+// machine's clock or memory (named by the header), each row's remaining cells joined.
+inline std::vector<std::string> deterministic_rows(const std::filesystem::path& dir,
+                                                   const std::string& file = "progress.csv") {
   const std::set<std::string> clock_columns{"wall_time", "updates_per_sec", "rss_mb"};
-  std::ifstream in(dir / "progress.csv");
+  std::ifstream in(dir / file);
   std::vector<std::string> rows;
   std::vector<bool> keep;
   std::string line;

@@ -219,7 +219,10 @@ void kill_and_resume(const std::string& algo, const std::set<std::string>& must_
     REQUIRE(hits.count(phase) == 1);
   }
   // The killed-and-resumed run equals the uninterrupted one.
-  REQUIRE(deterministic_rows(killed) == deterministic_rows(whole));
+  for (const char* file : {"progress.csv", "iterations.csv", "model_error.csv"}) {
+    INFO(file);
+    REQUIRE(deterministic_rows(killed, file) == deterministic_rows(whole, file));
+  }
   REQUIRE(deterministic_rows(whole).size() == 41);  // header + 40 evaluations
   Safetensors a = Safetensors::load((whole / "checkpoint.safetensors").string());
   Safetensors b = Safetensors::load((killed / "checkpoint.safetensors").string());

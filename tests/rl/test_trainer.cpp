@@ -88,7 +88,10 @@ TEST_CASE("a resumed run continues exactly as an uninterrupted one") {
     }
     TrainResult r = train(full, parts, /*resume=*/true);
     REQUIRE(r.env_steps == 600);
-    REQUIRE(deterministic_rows(parts) == deterministic_rows(whole));
+    for (const char* file : {"progress.csv", "iterations.csv", "model_error.csv"}) {
+      INFO(file);
+      REQUIRE(deterministic_rows(parts, file) == deterministic_rows(whole, file));
+    }
     Safetensors a = Safetensors::load(Trainer::checkpoint_path(whole.string()));
     Safetensors b = Safetensors::load(Trainer::checkpoint_path(parts.string()));
     for (const auto& [name, t] : a.tensors())
