@@ -96,32 +96,64 @@ std::string_view line_of(std::string_view text, size_t line) {
   return text.substr(start, text.find('\n', start) - start);  // substr clamps npos - start
 }
 
-// toml++ builds a dotted key one table per part, recursively: a key some 60,000 parts deep
-// overflows the stack (fewer under ASan). A key, or a table header, lies on one line outside
-// strings, so bounding the dots there bounds the nesting before toml++ sees the text.
-void check_key_depth(std::string_view text, const std::string& source) {
+// Debian 12's toml++ (3.3) has two defects that input reaches; this scan refuses such input
+// before toml++ sees it, naming the line. (1) It builds a dotted key one table per part,
+// recursively: a key some 60,000 parts deep overflows the stack (fewer under ASan). A key
+// or table header lies on one line outside strings, so the dots there are bounded.
+// (2) Its whitespace test reaches __builtin_unreachable on many non-ASCII characters
+// (marzer/tomlplusplus#190, #295). It tests them outside strings and comments, where TOML
+// allows only ASCII anyway, and after a backslash in a basic string, where an escape is
+// ASCII and a line-ending backslash must be followed by ASCII text here.
+void check_before_parse(std::string_view text, const std::string& source) {
   constexpr int max_dots = 256;
   int dots = 0;
   size_t line = 1;
+  auto fail = [&](const std::string& why) {
+    throw std::invalid_argument("cannot parse config " + source + ":" + std::to_string(line) + ": " + why);
+  };
+  auto ascii = [](char c) { return static_cast<unsigned char>(c) < 0x80; };
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
+    const char c = text[i];
     if (c == '\n') {
       ++line;
       dots = 0;
     } else if (c == '#') {  // a comment: up to the end of the line
       while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
-    } else if (c == '"' || c == '\'') {  // a string: skip it, escapes and all
-      std::string_view close = text.substr(i, 3) == std::string(3, c) ? text.substr(i, 3) : text.substr(i, 1);
-      size_t j = i + close.size();
-      while (j < text.size() && text.substr(j, close.size()) != close && (close.size() == 3 || text[j] != '\n')) {
+    } else if (c == '"' || c == '\'') {  // a string, single- or multi-line, up to its closing quotes
+      const size_t quotes = text.substr(i, 3) == std::string(3, c) ? 3 : 1;
+      size_t j = i + quotes;
+      while (j < text.size()) {
+        if (text[j] == c) {  // closing quotes; a multi-line string may end in up to 2 more as content
+          size_t run = 1;
+          while (j + run < text.size() && text[j + run] == c) ++run;
+          if (run >= quotes) {
+            j += quotes == 1 ? 1 : std::min<size_t>(run, 5);
+            break;
+          }
+          j += run;
+          continue;
+        }
+        if (text[j] == '\n' && quotes == 1) break;  // unterminated: toml++ reports it
         if (text[j] == '\n') ++line;
-        j += c == '"' && text[j] == '\\' ? 2 : 1;
+        if (c == '"' && text[j] == '\\') {  // an escape, or in a multi-line string a line-ending backslash
+          size_t k = j + 1;
+          if (quotes == 3)
+            while (k < text.size() && space(text[k])) line += text[k++] == '\n';
+          if (k < text.size() && !ascii(text[k]))
+            fail("a non-ASCII character after a backslash in a string, expected an ASCII escape (or ASCII text "
+                 "after a line-ending backslash)");
+          j = k == j + 1 && k < text.size() && text[k] != '\n' ? k + 1 : k;  // past the escaped character
+          continue;
+        }
+        ++j;
       }
-      i = std::min(j + close.size(), text.size()) - 1;
+      i = std::min(j, text.size()) - 1;
+    } else if (!ascii(c)) {
+      fail("a non-ASCII character outside a string or comment, expected ASCII (TOML allows no other)");
     } else if (c == '.' && ++dots > max_dots) {
-      throw std::invalid_argument("cannot parse config " + source + ":" + std::to_string(line) + ": more than " +
-                                  std::to_string(max_dots) + " dots outside strings on one line, expected " +
-                                  "keys nested at most that deep (and no list that long)");
+      fail("more than " + std::to_string(max_dots) + " dots outside strings on one line, expected keys nested at " +
+           "most that deep (and no list that long)");
     }
   }
 }
@@ -242,7 +274,7 @@ void Config::assign(const std::string& key, const ConfigValue& value, const std:
 }
 
 void Config::merge_toml(const std::string& text, const std::string& source) {
-  check_key_depth(text, source);
+  check_before_parse(text, source);
   toml::table table;
   try {
     table = toml::parse(text, source);
@@ -297,11 +329,15 @@ void Config::set(const std::string& assignment) {
     return std::invalid_argument("--set: config key '" + key + "' expects " + describe(e->fallback) + ", got '" +
                                  shown(value) + "'" + why);
   };
+  const std::string document = "v = " + toml_value;
   toml::table t;
   try {
-    t = toml::parse("v = " + toml_value);
+    check_before_parse(document, "--set");
+    t = toml::parse(document);
   } catch (const toml::parse_error& err) {
     throw wrong(" (" + std::string(err.description()) + ")");
+  } catch (const std::invalid_argument& err) {
+    throw wrong(" (" + std::string(err.what()) + ")");
   }
   // One value only: "--set k=1\nother=2" must not slip a second key past the check.
   if (t.size() != 1 || !t.get("v")) throw wrong(" (more than one value)");

@@ -106,6 +106,17 @@ TEST_CASE("hostile documents are clear errors, not crashes") {
   REQUIRE_THROWS_WITH(c.merge_toml("rollout.schedule = " + nested + "\n", "n.toml"), Contains("n.toml:1:"));
   REQUIRE_THROWS_WITH(c.merge_toml(std::string("algo = \"sac\0\"\n", 14), "nul.toml"), Contains("nul.toml:1:"));
   REQUIRE_THROWS_WITH(c.merge_toml(std::string(100000, 'k') + " = 1\n", "long.toml"), Contains("unknown config key 'kkk"));
+  // toml++ 3.3 reached __builtin_unreachable testing these for whitespace (tomlplusplus#190, #295).
+  REQUIRE_THROWS_WITH(c.merge_toml("env.name = \"\"\"\\\n\xc2\xa7\"\"\"\n", "u.toml"), Contains("u.toml:2: a non-ASCII"));
+  REQUIRE_THROWS_WITH(c.merge_toml("algo = \"sac\"\n\xcc\xaa\n", "u.toml"), Contains("u.toml:2: a non-ASCII character outside"));
+  REQUIRE_THROWS_WITH(c.merge_toml("[model]\nmembers = 3\xef\xb9\xbf\n", "u.toml"), Contains("u.toml:2"));
+  REQUIRE_THROWS_WITH(c.set("model.members=\xc2\xa7"), Contains("'model.members'") && Contains("non-ASCII"));
+  // Non-ASCII text inside strings and comments is fine, as are quotes closing a multi-line string.
+  c.merge_toml("env.name = \"H\xc3\xb6lle\" # caf\xc3\xa9 \xc2\xa7\n", "u.toml");
+  REQUIRE(c.text("env.name") == "H\xc3\xb6lle");
+  c.merge_toml("env.name = \"\"\"\\\n  x\xc3\xa9\"\"\"\"\"\nalgo = 'mbpo'\n", "u.toml");
+  REQUIRE(c.text("env.name") == "x\xc3\xa9\"\"");
+  REQUIRE(c.text("algo") == "mbpo");
 }
 
 TEST_CASE("strings round-trip whatever they hold; bare --set strings are taken verbatim") {
