@@ -26,7 +26,8 @@ const std::vector<std::string> kTokens{
     "0.0", "1.5", "0x7fffffffffffffff", "0o777", "0b101", "1_000", "true", "false", "\"text\"", "'lit'", "\"\"\"",
     "'''", "\"\\u0000\"", "\"\\uD800\"", "\"a\\\"b\"", "[1, 2, 3, 4]", "[]", "[[]]", "[1, \"a\"]", "{a = 1}", "{}",
     "1979-05-27T07:32:00Z", "07:32:00", "=", ".", ",", "#", "[", "]", "[[", "]]", "{", "}", "\n", "\r\n", "\t",
-    " ", "\\", "\"", "'", "\xff", "\xc3\xa9", "\xe2\x80\x8b", std::string(1, '\0'), "[model]", "[actor]",
+    " ", "\\", "\"", "'", "\xff", "\xc3\xa9", "\xe2\x80\x8b", std::string(1, '\0'), "\xc2\xa7", "\xcc\xaa",
+    "\xef\xb9\xbf", "\\\n", "\"\"\"\\\n\xc2\xa7\"\"\"", "[model]", "[actor]",
     "[[model]]", "model.members = 3\n", "members = 5\n", "algo = \"sac\"\n", "unknown_key = 1\n",
     "[rollout]\nschedule = [1, 2, 3, 4]\n"};
 
