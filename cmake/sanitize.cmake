@@ -14,3 +14,10 @@ if(MAAC_SANITIZE)
   add_link_options(${_maac_sanitize_flags})
   message(STATUS "maac: sanitizers ON (address, undefined), benchmarks OFF")
 endif()
+
+# MAAC_FUZZERS=ON adds the libFuzzer targets fuzz_config_toml and fuzz_actions_csv
+# (tests/fuzz/CMakeLists.txt); libFuzzer comes with clang, so clang must compile.
+option(MAAC_FUZZERS "Build the libFuzzer targets (needs clang: -DCMAKE_CXX_COMPILER=clang++)" OFF)
+if(MAAC_FUZZERS AND NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  message(FATAL_ERROR "MAAC_FUZZERS=ON needs clang (libFuzzer); configure with -DCMAKE_CXX_COMPILER=clang++")
+endif()
