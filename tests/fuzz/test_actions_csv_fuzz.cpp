@@ -36,12 +36,12 @@ Generated generate(std::mt19937_64& rng) {
   g.act_dim = 1 + static_cast<int>(pick(rng, 8));
   std::string eol = pick(rng, 4) ? "\n" : "\r\n";
   if (pick(rng, 2)) {  // a header
-    for (int i = 0; i < g.act_dim; ++i) g.text += (i ? "," : "") + std::string("act_") + std::to_string(i);
+    for (int i = 0; i < g.act_dim; ++i) g.text.append(i ? ",act_" : "act_").append(std::to_string(i));
     g.text += eol;
   }
   std::uniform_real_distribution<double> value(-2.0, 2.0);
   for (size_t r = 1 + pick(rng, 20); r > 0; --r) {
-    if (pick(rng, 8) == 0) g.text += pick(rng, 2) ? "# a comment, 1, 2" + eol : "  " + eol;
+    if (pick(rng, 8) == 0) g.text += (pick(rng, 2) ? "# a comment, 1, 2" : "  ") + eol;
     std::vector<double> row;
     for (int i = 0; i < g.act_dim; ++i) {
       double v = pick(rng, 4) ? value(rng) : static_cast<double>(static_cast<int>(pick(rng, 5)) - 2);
