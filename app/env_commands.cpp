@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <charconv>
 #include <fstream>
 #include <memory>
 #include <stdexcept>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "envs/actions_csv.hpp"
 #include "envs/registry.hpp"
 #include "envs/rng.hpp"
 
@@ -50,50 +50,6 @@ void list_envs(const EnvCommandOptions& opts) {
              "are truncated, not terminated.\n");
 }
 
-// One action per row, comma-separated; a first row that is not numeric is a header.
-std::vector<std::vector<double>> read_actions(const std::string& path, int act_dim) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(fmt::format("cannot open actions file '{}'", path));
-  std::vector<std::vector<double>> rows;
-  std::string line;
-  int line_no = 0;
-  bool first = true;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) continue;
-    std::vector<double> row;
-    bool numeric = true;
-    size_t start = 0;
-    while (start <= line.size()) {
-      size_t end = line.find(',', start);
-      if (end == std::string::npos) end = line.size();
-      std::string field = line.substr(start, end - start);
-      size_t a = field.find_first_not_of(" \t"), b = field.find_last_not_of(" \t");
-      field = a == std::string::npos ? "" : field.substr(a, b - a + 1);
-      double v = 0;
-      auto res = std::from_chars(field.data(), field.data() + field.size(), v);
-      if (field.empty() || res.ec != std::errc() || res.ptr != field.data() + field.size()) {
-        if (!first)
-          throw std::runtime_error(
-              fmt::format("actions file '{}' line {}: field '{}' is not a number", path, line_no, field));
-        numeric = false;
-        break;
-      }
-      row.push_back(v);
-      start = end + 1;
-    }
-    first = false;
-    if (!numeric) continue;  // the header
-    if (static_cast<int>(row.size()) != act_dim)
-      throw std::runtime_error(fmt::format("actions file '{}' line {}: {} values, expected {} (the action size)", path,
-                                           line_no, row.size(), act_dim));
-    rows.push_back(std::move(row));
-  }
-  if (rows.empty()) throw std::runtime_error(fmt::format("actions file '{}' holds no actions", path));
-  return rows;
-}
-
 struct RolloutOptions {
   std::string env;
   uint64_t seed = 0;
@@ -106,7 +62,7 @@ void rollout(const RolloutOptions& ro, const EnvCommandOptions& opts) {
   auto env = envs::make_env(ro.env, opts.env_options());
   const envs::EnvSpec& spec = env->spec();
   std::vector<std::vector<double>> given;
-  if (!ro.actions.empty()) given = read_actions(ro.actions, spec.act_dim);
+  if (!ro.actions.empty()) given = envs::read_actions_csv(ro.actions, spec.act_dim);
   int steps = ro.steps >= 0 ? ro.steps : (given.empty() ? spec.max_episode_steps : static_cast<int>(given.size()));
   if (!given.empty() && steps > static_cast<int>(given.size()))
     throw std::invalid_argument(

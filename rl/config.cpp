@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <toml++/toml.h>
 
 namespace maac::rl {
@@ -42,8 +46,116 @@ size_t distance(const std::string& a, const std::string& b) {
 
 std::string type_of(const toml::node& n) {
   std::ostringstream s;
-  s << "a " << n.type();
-  return s.str();
+  s << n.type();
+  return (n.is_integer() || n.is_array() ? "an " : "a ") + s.str();
+}
+
+// A TOML basic string: quoted, with quotes, backslashes and control characters escaped, so
+// that any text value round-trips (UTF-8 passes through: toml++ has validated it).
+std::string toml_quoted(const std::string& text) {
+  std::string out = "\"";
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", u);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// Text from the input as an error message shows it: printable and at most 80 characters.
+std::string shown(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size() && out.size() < 80; ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7f) out += static_cast<char>(c);
+    else {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out.size() < text.size() ? out + "..." : out;
+}
+
+// Line `line` (from 1) of the text, without its newline; empty past the end.
+std::string_view line_of(std::string_view text, size_t line) {
+  size_t start = 0;
+  for (size_t l = 1; l < line; ++l) {
+    start = text.find('\n', start);
+    if (start == std::string_view::npos) return {};
+    ++start;
+  }
+  return text.substr(start, text.find('\n', start) - start);  // substr clamps npos - start
+}
+
+// Debian 12's toml++ (3.3) has two defects that input reaches; this scan refuses such input
+// before toml++ sees it, naming the line. (1) It builds a dotted key one table per part,
+// recursively: a key some 60,000 parts deep overflows the stack (fewer under ASan). A key
+// or table header lies on one line outside strings, so the dots there are bounded.
+// (2) Its whitespace test reaches __builtin_unreachable on many non-ASCII characters
+// (marzer/tomlplusplus#190, #295). It tests them outside strings and comments, where TOML
+// allows only ASCII anyway, and after a backslash in a basic string, where an escape is
+// ASCII and a line-ending backslash must be followed by ASCII text here.
+void check_before_parse(std::string_view text, const std::string& source) {
+  constexpr int max_dots = 256;
+  int dots = 0;
+  size_t line = 1;
+  auto fail = [&](const std::string& why) {
+    throw std::invalid_argument("cannot parse config " + source + ":" + std::to_string(line) + ": " + why);
+  };
+  auto ascii = [](char c) { return static_cast<unsigned char>(c) < 0x80; };
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      dots = 0;
+    } else if (c == '#') {  // a comment: up to the end of the line
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+    } else if (c == '"' || c == '\'') {  // a string, single- or multi-line, up to its closing quotes
+      const size_t quotes = text.substr(i, 3) == std::string(3, c) ? 3 : 1;
+      size_t j = i + quotes;
+      while (j < text.size()) {
+        if (text[j] == c) {  // closing quotes; a multi-line string may end in up to 2 more as content
+          size_t run = 1;
+          while (j + run < text.size() && text[j + run] == c) ++run;
+          if (run >= quotes) {
+            j += quotes == 1 ? 1 : std::min<size_t>(run, 5);
+            break;
+          }
+          j += run;
+          continue;
+        }
+        if (text[j] == '\n' && quotes == 1) break;  // unterminated: toml++ reports it
+        if (text[j] == '\n') ++line;
+        if (c == '"' && text[j] == '\\') {  // an escape, or in a multi-line string a line-ending backslash
+          size_t k = j + 1;
+          if (quotes == 3)
+            while (k < text.size() && space(text[k])) line += text[k++] == '\n';
+          if (k < text.size() && !ascii(text[k]))
+            fail("a non-ASCII character after a backslash in a string, expected an ASCII escape (or ASCII text "
+                 "after a line-ending backslash)");
+          j = k == j + 1 && k < text.size() && text[k] != '\n' ? k + 1 : k;  // past the escaped character
+          continue;
+        }
+        ++j;
+      }
+      i = std::min(j, text.size()) - 1;
+    } else if (!ascii(c)) {
+      fail("a non-ASCII character outside a string or comment, expected ASCII (TOML allows no other)");
+    } else if (c == '.' && ++dots > max_dots) {
+      fail("more than " + std::to_string(max_dots) + " dots outside strings on one line, expected keys nested at " +
+           "most that deep (and no list that long)");
+    }
+  }
 }
 
 // Converts a TOML node to the entry's type, or explains why it cannot.
@@ -70,7 +182,9 @@ ConfigValue convert(const ConfigEntry& e, const toml::node& n, const std::string
       std::vector<double> out;
       for (const toml::node& x : *a) {
         auto v = x.value<double>();
-        if (!v) throw fail("a list with a non-number");
+        std::string at = " at position " + std::to_string(out.size() + 1);
+        if (!v) throw fail("a list with " + type_of(x) + at);
+        if (!std::isfinite(*v)) throw fail("a list with " + format_number(*v) + at + " (every number must be finite)");
         out.push_back(*v);
       }
       return out;
@@ -129,13 +243,16 @@ void Config::assign(const std::string& key, const ConfigValue& value, const std:
   if (!e) {
     std::string best;
     size_t best_d = 4;
-    for (const ConfigEntry& c : schema_->entries())
+    // Keys whose lengths differ by best_d or more cannot be closer: skip them (a key may be huge).
+    for (const ConfigEntry& c : schema_->entries()) {
+      if (std::max(key.size(), c.key.size()) - std::min(key.size(), c.key.size()) >= best_d) continue;
       if (size_t d = distance(key, c.key); d < best_d) { best_d = d; best = c.key; }
-    throw std::invalid_argument(source + ": unknown config key '" + key + "'" +
+    }
+    throw std::invalid_argument(source + ": unknown config key '" + shown(key) + "'" +
                                 (best.empty() ? "" : " (did you mean '" + best + "'?)"));
   }
-  auto range_error = [&](const std::string& shown) {
-    return std::invalid_argument(source + ": config key '" + key + "' = " + shown + ": expected " + format_number(e->min) +
+  auto range_error = [&](const std::string& value_text) {
+    return std::invalid_argument(source + ": config key '" + key + "' = " + value_text + ": expected " + format_number(e->min) +
                                  " <= value <= " + format_number(e->max));
   };
   if (auto* i = std::get_if<int64_t>(&value)) {
@@ -146,7 +263,7 @@ void Config::assign(const std::string& key, const ConfigValue& value, const std:
     bool ok = false;
     std::string list;
     for (const std::string& c : e->choices) { ok = ok || c == *s; list += (list.empty() ? "" : ", ") + c; }
-    if (!ok) throw std::invalid_argument(source + ": config key '" + key + "' = '" + *s + "': expected one of " + list);
+    if (!ok) throw std::invalid_argument(source + ": config key '" + key + "' = '" + shown(*s) + "': expected one of " + list);
   } else if (auto* l = std::get_if<std::vector<double>>(&value)) {
     int64_t want = schema_->list_sizes_.at(key);
     if (static_cast<int64_t>(l->size()) != want)
@@ -157,48 +274,73 @@ void Config::assign(const std::string& key, const ConfigValue& value, const std:
 }
 
 void Config::merge_toml(const std::string& text, const std::string& source) {
+  check_before_parse(text, source);
   toml::table table;
   try {
     table = toml::parse(text, source);
   } catch (const toml::parse_error& err) {
+    // The offending line is quoted: it names the key when the value is the problem.
+    size_t line = err.source().begin.line;
     std::ostringstream s;
-    s << source << ":" << err.source().begin.line << ":" << err.source().begin.column << ": " << err.description();
+    s << source << ":" << line << ":" << err.source().begin.column << ": " << err.description() << " (in '"
+      << shown(line_of(text, line)) << "')";
     throw std::invalid_argument("cannot parse config " + s.str());
   }
   std::vector<std::pair<std::string, const toml::node*>> items;
   flatten(table, "", items);
-  for (const auto& [key, node] : items) {
-    const ConfigEntry* e = schema_->find(key);
-    if (!e) assign(key, ConfigValue{}, source);  // throws: unknown key, with a suggestion
-    assign(key, convert(*e, *node, source), source);
+  // All or nothing: a file with one bad key changes no value.
+  std::map<std::string, ConfigValue> before = values_;
+  try {
+    for (const auto& [key, node] : items) {
+      const ConfigEntry* e = schema_->find(key);
+      if (!e) assign(key, ConfigValue{}, source);  // throws: unknown key, with a suggestion
+      assign(key, convert(*e, *node, source), source);
+    }
+  } catch (...) {
+    values_ = std::move(before);
+    throw;
   }
 }
 
 void Config::merge_toml_file(const std::string& path) {
-  std::ifstream in(path);
+  // A folder opens as a stream but reads as empty: name the real problem instead.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::invalid_argument("config file '" + path + "' is a folder, expected a file");
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw std::invalid_argument("cannot open config file '" + path + "'");
-  std::stringstream s;
-  s << in.rdbuf();
-  merge_toml(s.str(), path);
+  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) throw std::invalid_argument("cannot read config file '" + path + "'");
+  merge_toml(text, path);
 }
 
 void Config::set(const std::string& assignment) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw std::invalid_argument("--set '" + assignment + "': expected key=value");
+    throw std::invalid_argument("--set '" + shown(assignment) + "': expected key=value");
   std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
   const ConfigEntry* e = schema_->find(key);
   if (!e) assign(key, ConfigValue{}, "--set");  // throws: unknown key
-  // Strings may be given bare (--set env.name=Hopper); everything else is TOML syntax.
+  // Strings may be given bare (--set env.name=Hopper), taken verbatim; everything else is TOML syntax.
   std::string toml_value = value;
   if (std::holds_alternative<std::string>(e->fallback) && (value.empty() || value.front() != '"'))
-    toml_value = "\"" + value + "\"";
+    toml_value = toml_quoted(value);
+  auto wrong = [&](const std::string& why) {
+    return std::invalid_argument("--set: config key '" + key + "' expects " + describe(e->fallback) + ", got '" +
+                                 shown(value) + "'" + why);
+  };
+  const std::string document = "v = " + toml_value;
   toml::table t;
   try {
-    t = toml::parse("v = " + toml_value);
-  } catch (const toml::parse_error&) {
-    throw std::invalid_argument("--set: config key '" + key + "' expects " + describe(e->fallback) + ", got '" + value + "'");
+    check_before_parse(document, "--set");
+    t = toml::parse(document);
+  } catch (const toml::parse_error& err) {
+    throw wrong(" (" + std::string(err.description()) + ")");
+  } catch (const std::invalid_argument& err) {
+    throw wrong(" (" + std::string(err.what()) + ")");
   }
+  // One value only: "--set k=1\nother=2" must not slip a second key past the check.
+  if (t.size() != 1 || !t.get("v")) throw wrong(" (more than one value)");
   assign(key, convert(*e, *t.get("v"), "--set"), "--set");
 }
 
@@ -230,7 +372,7 @@ std::string Config::to_toml() const {
       std::string s = format_number(*d);
       line << s << (s.find_first_of(".en") == std::string::npos ? ".0" : "");
     } else if (auto* b = std::get_if<bool>(&v)) line << (*b ? "true" : "false");
-    else if (auto* s = std::get_if<std::string>(&v)) line << '"' << *s << '"';
+    else if (auto* s = std::get_if<std::string>(&v)) line << toml_quoted(*s);
     else {
       line << "[";
       const auto& l = std::get<std::vector<double>>(v);

@@ -179,8 +179,9 @@ TrainerOptions trainer_options(const Config& c) {
   t.model_buffer = c.integer("rollout.buffer");
   t.real_buffer = c.integer("replay.capacity");
   const auto& sch = t.rollout_schedule;
-  if (sch[0] > sch[1] || sch[2] < 0 || sch[3] < 0)
-    throw std::invalid_argument("config key 'rollout.schedule': expected from_iter <= to_iter and lengths >= 0");
+  // Lengths become integers (rollout_length): bounded, so the conversion is always defined.
+  if (sch[0] > sch[1] || sch[2] < 0 || sch[3] < 0 || sch[2] > 1e6 || sch[3] > 1e6)
+    throw std::invalid_argument("config key 'rollout.schedule': expected from_iter <= to_iter and lengths in [0, 1e6]");
   return t;
 }
 

@@ -8,3 +8,5 @@ PYENV="${BUILD_DIR:-build}/pyenv"
 [ -x "$PYENV/bin/python3" ] || python3 -m venv "$PYENV"
 "$PYENV/bin/pip" install -q -r scripts/test_requirements.txt
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)"
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan, cpu only).
+scripts/test_sanitized.sh
