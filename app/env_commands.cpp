@@ -52,7 +52,7 @@ void list_envs(const EnvCommandOptions& opts) {
 
 struct RolloutOptions {
   std::string env;
-  uint64_t seed = 0;
+  int64_t seed = 0;
   int steps = -1;
   std::string actions;
   std::string out;
@@ -80,8 +80,8 @@ void rollout(const RolloutOptions& ro, const EnvCommandOptions& opts) {
   for (int i = 0; i < spec.obs_dim; ++i) header.push_back(fmt::format("next_obs_{}", i));
   out << fmt::format("{}\n", fmt::join(header, ","));
 
-  envs::Rng rng(ro.seed ^ 0x5eed5eed5eedULL);  // the action stream, apart from the env's own
-  std::vector<double> obs = env->reset(ro.seed), action(static_cast<size_t>(spec.act_dim));
+  envs::Rng rng(static_cast<uint64_t>(ro.seed) ^ 0x5eed5eed5eedULL);  // the action stream, apart from the env's own
+  std::vector<double> obs = env->reset(static_cast<uint64_t>(ro.seed)), action(static_cast<size_t>(spec.act_dim));
   double total = 0;
   int t = 0;
   std::string ended = "step budget reached";
@@ -123,8 +123,11 @@ void add_env_commands(CLI::App& app) {
   auto ro = std::make_shared<RolloutOptions>();
   CLI::App* roll = app.add_subcommand("rollout", "Roll out one episode with random or given actions; write it to CSV");
   roll->add_option("--env", ro->env, "Environment name (see `maac envs`)")->required();
-  roll->add_option("--seed", ro->seed, "Seed of the reset noise and of the random actions")->capture_default_str();
-  roll->add_option("--steps", ro->steps, "Steps at most (default: the time limit, or the number of given actions)");
+  roll->add_option("--seed", ro->seed, "Seed of the reset noise and of the random actions")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
+  roll->add_option("--steps", ro->steps, "Steps at most (default: the time limit, or the number of given actions)")
+      ->check(CLI::Range(1, 100000000));
   roll->add_option("--actions", ro->actions, "CSV of actions, one per row (default: uniform random in the bounds)")
       ->check(CLI::ExistingFile);
   roll->add_option("--out", ro->out, "Trajectory CSV to write")->required();

@@ -28,11 +28,7 @@ struct TrainArgs {
 
 // key=value through the schema, an error there named after the command-line option.
 void set_from_option(rl::Config& config, const std::string& option, const std::string& key, const std::string& value) {
-  try {
-    config.set(key + "=" + value);
-  } catch (const std::exception& e) {
-    throw std::invalid_argument(option + " " + value + ": " + e.what());
-  }
+  config.set(key + "=" + value, option + " " + value);
 }
 
 void run_train(const TrainArgs& a) {

@@ -314,25 +314,25 @@ void Config::merge_toml_file(const std::string& path) {
   merge_toml(text, path);
 }
 
-void Config::set(const std::string& assignment) {
+void Config::set(const std::string& assignment, const std::string& source) {
   size_t eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0)
-    throw std::invalid_argument("--set '" + shown(assignment) + "': expected key=value");
+    throw std::invalid_argument(source + " '" + shown(assignment) + "': expected key=value");
   std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
   const ConfigEntry* e = schema_->find(key);
-  if (!e) assign(key, ConfigValue{}, "--set");  // throws: unknown key
+  if (!e) assign(key, ConfigValue{}, source);  // throws: unknown key
   // Strings may be given bare (--set env.name=Hopper), taken verbatim; everything else is TOML syntax.
   std::string toml_value = value;
   if (std::holds_alternative<std::string>(e->fallback) && (value.empty() || value.front() != '"'))
     toml_value = toml_quoted(value);
   auto wrong = [&](const std::string& why) {
-    return std::invalid_argument("--set: config key '" + key + "' expects " + describe(e->fallback) + ", got '" +
+    return std::invalid_argument(source + ": config key '" + key + "' expects " + describe(e->fallback) + ", got '" +
                                  shown(value) + "'" + why);
   };
   const std::string document = "v = " + toml_value;
   toml::table t;
   try {
-    check_before_parse(document, "--set");
+    check_before_parse(document, source);
     t = toml::parse(document);
   } catch (const toml::parse_error& err) {
     throw wrong(" (" + std::string(err.description()) + ")");
@@ -341,7 +341,7 @@ void Config::set(const std::string& assignment) {
   }
   // One value only: "--set k=1\nother=2" must not slip a second key past the check.
   if (t.size() != 1 || !t.get("v")) throw wrong(" (more than one value)");
-  assign(key, convert(*e, *t.get("v"), "--set"), "--set");
+  assign(key, convert(*e, *t.get("v"), source), source);
 }
 
 const ConfigValue& Config::at(const std::string& key) const {

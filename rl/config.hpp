@@ -45,7 +45,8 @@ class Config {
   // Layers a TOML file (text) and then `key=value` overrides on top of the defaults.
   void merge_toml(const std::string& toml_text, const std::string& source_name);
   void merge_toml_file(const std::string& path);
-  void set(const std::string& assignment);  // "key=value"
+  // "key=value"; errors name `source` (the command-line option that carried it).
+  void set(const std::string& assignment, const std::string& source = "--set");
 
   int64_t integer(const std::string& key) const;
   double real(const std::string& key) const;

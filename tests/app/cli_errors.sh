@@ -41,6 +41,7 @@ expect_error "--episodes" eval --checkpoint "$0" --episodes 0
 expect_error "--seed" eval --checkpoint "$0" --seed -1
 expect_error "--steps" rollout --env Pendulum --steps -3 --out "$work/out"
 expect_error "--steps" rollout --env Pendulum --steps 0 --out "$work/out"
+expect_error "--seed" rollout --env Pendulum --seed -2 --out "$work/out"
 
 # A checkpoint with one flipped byte is refused by eval, naming the file.
 "$maac" train --env Pendulum --set algo=sac --steps 300 --set run.initial_random_steps=300 \
