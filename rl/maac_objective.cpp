@@ -161,7 +161,7 @@ MaacObjective<T> objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& 
           K > 1 ? reshape(slice_cols(reshape(pi.log_prob, Shape{1, K * N}), 0, N), Shape{N, 1}) : pi.log_prob;
     J = sub(J, alpha.times(first_log_prob));
   }
-  return {scale(mean(J), -1.0), J};
+  return {scale(mean(J), -1.0), J, terminal};
 }
 
 }  // namespace
@@ -256,5 +256,18 @@ template struct MaacNoiseVars<double>;
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)
 #undef MAAC_INSTANTIATE
+
+template <class T>
+double terminal_share(const MaacObjective<T>& objective) {
+  const std::vector<T> J = objective.returns.to_host(), terminal = objective.terminal.to_host();
+  double path = 0, end = 0;
+  for (size_t i = 0; i < J.size(); ++i) {
+    path += std::abs(double(J[i]) - double(terminal[i]));
+    end += std::abs(double(terminal[i]));
+  }
+  return path + end > 0 ? end / (path + end) : NAN;
+}
+template double terminal_share<float>(const MaacObjective<float>&);
+template double terminal_share<double>(const MaacObjective<double>&);
 
 }  // namespace maac::rl

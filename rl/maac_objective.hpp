@@ -68,9 +68,16 @@ struct MaacNoiseVars {
 
 template <class T>
 struct MaacObjective {
-  Var<T> loss;     // [1, 1] = -mean(J)
-  Var<T> returns;  // J: [N, 1]
+  Var<T> loss;      // [1, 1] = -mean(J)
+  Var<T> returns;   // J: [N, 1]
+  Var<T> terminal;  // J's terminal-value term gamma^H (min Q ...): [N, 1] (diagnostics)
 };
+
+// The share of J's magnitude carried by its terminal value, sum |terminal| /
+// (sum |J - terminal| + sum |terminal|) over the rows (NaN when both sums are 0): near 1,
+// the actor is mostly taught by the critic; near 0, by the model's rewards.
+template <class T>
+double terminal_share(const MaacObjective<T>& objective);
 
 // s0: [n, obs] start states (constant). alpha: the entropy temperature's current value.
 template <class T>
