@@ -27,7 +27,12 @@ template <class T> void GuardedStep<T>::run(Tape<T>& tape, Var<T> loss) {
     // (no finite norm exceeds DBL_MAX, so nothing is scaled).
     const double norm = clip_grad_norm(params, grad_clip_ > 0 ? grad_clip_ : DBL_MAX, stream_);
     stepped_ = std::isfinite(static_cast<double>(loss.item())) && std::isfinite(norm);
-    if (stepped_) adam_.step(stream_);
+    if (stepped_) {
+      adam_.step(stream_);
+      // Done when run() returns, as the host decided: work on other streams (a captured
+      // update's) may read these parameters next, ordered by nothing but the host.
+      if (tape.device() == Device::cuda) device::synchronize(stream_);
+    }
     return;
   }
   // The same three steps queued on the stream; the flag carries the decision to the step.

@@ -7,7 +7,8 @@
 //  Decide::on_host   (op-by-op updates, any device): clip_grad_norm computes the norm on
 //    the parameters' device, scales the gradients when it is finite, and returns it; the
 //    loss and the norm are read on the host (on cuda: two small waits for the stream) and
-//    Adam::step runs or not.
+//    Adam::step runs or not. On cuda the step is waited for too: when run() returns, the
+//    parameters are final for work on any stream (the captured updates use their own).
 //  Decide::on_device (updates captured as CUDA graphs, cuda parameters only): the clip is
 //    DeviceGradClip, the decision a DeviceFlag cleared by a non-finite loss, gradient or
 //    squared norm, and the step Adam::step_guarded, which reads the flag on the device.
