@@ -32,7 +32,8 @@ struct CapturedActorStep {
 
 class CapturedActorUpdate {
  public:
-  static constexpr int kWarmup = int(CapturedGraph::kWarmupRuns);  // op-by-op calls before the capture
+  // Op-by-op calls before the capture (CapturedGraph's warm-up rule says why).
+  static constexpr int kWarmup = int(CapturedGraph::kWarmupRuns);
 
   // The networks must live on cuda, the policy optimiser must be built over
   // policy.parameters(), and batch is the number of start states of every call. Throws
@@ -41,7 +42,8 @@ class CapturedActorUpdate {
   // The references must outlive this object. Once it has run, step the policy only
   // through it (Adam::step_guarded keeps its step count on the device). grad_clip > 0
   // clips the policy gradients' global L2 norm to it between backward and the finite
-  // check, as Agent::update does op by op; 0 does not clip (negative: invalid_argument).
+  // check (GuardedStep, as Agent::update op by op); 0 does not clip (negative:
+  // invalid_argument).
   CapturedActorUpdate(SquashedGaussianPolicy<float>& policy, Adam<float>& policy_adam, DynamicsModel<float>& model,
                       TwinCritic<float>& critic, const RewardModel<float>& reward, const MaacObjectiveOptions& options,
                       int64_t batch, uint64_t seed, double grad_clip = 0.0);

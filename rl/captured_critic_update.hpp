@@ -6,9 +6,9 @@
 //
 // Each run() writes the batch and alpha into staged device buffers (fixed addresses,
 // outside the graph) and hands the work to a CapturedGraph (autodiff/captured_graph.hpp):
-// op by op for its warm-up runs, then captured once and only launched. Noise (a' at s', STEVE's action and model noise) is drawn inside
-// the work by a DeviceNoise whose counter lives on the device, so each replay draws
-// fresh numbers. Every run, warm-up or replay, is a real update. See docs/cuda.md,
+// op by op for its warm-up runs, then captured once and only launched. Noise (a' at s',
+// STEVE's action and model noise) is drawn inside the work by a DeviceNoise whose
+// counter lives on the device, so each replay draws fresh numbers. Every run, warm-up or replay, is a real update. See docs/cuda.md,
 // "Critic update graph".
 #pragma once
 #include <cmath>
