@@ -6,6 +6,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "kernels/cpu/gemm.hpp"
 #ifdef MAAC_HAVE_CUDA
 #include "kernels/cuda/device.hpp"
 #include "kernels/cuda/device_buffer.hpp"
@@ -48,6 +49,8 @@ void release(void* p, Device d) noexcept {
   if (d == Device::cuda) cuda::device_free(p);
 #endif
 }
+
+void set_cpu_threads(int n) { cpu::set_threads(n); }
 
 void fence(Device d, cuda::Stream stream) {
 #ifdef MAAC_HAVE_CUDA

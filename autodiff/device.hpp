@@ -45,6 +45,10 @@ template <class T> void fill(T* dst, Device d, int64_t n, T value, cuda::Stream 
 void fence(Device d, cuda::Stream stream);
 void synchronize(cuda::Stream stream);
 
+// Threads of the cpu backend's GEMMs (OpenBLAS / Eigen), for the whole process: the rl
+// layer sets it through here, never through kernels/.
+void set_cpu_threads(int n);
+
 cuda::Stream create_stream();                 // non-blocking; requires cuda
 void destroy_stream(cuda::Stream s) noexcept;
 

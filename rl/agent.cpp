@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 #include <stdexcept>
 
-#include "autodiff/optim/grad_clip.hpp"
 #include "rl/model_error.hpp"
 
 namespace maac::rl {
@@ -57,6 +55,9 @@ Device checked(Device device) {
   return device;
 }
 
+// AgentOptions::grad_clip: 0 or less disables clipping.
+double clip_setting(double grad_clip) { return grad_clip > 0 ? grad_clip : 0.0; }
+
 bool all_finite(const float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i)
     if (!std::isfinite(x[i])) return false;
@@ -80,6 +81,10 @@ Agent::Agent(int64_t obs_dim, int64_t act_dim, AgentOptions options, std::unique
       // gives the same initial weights on every device.
       policy_adam_(moved(policy_.parameters(), checked(options.device)), AdamOptions{options.policy_lr}),
       critic_adam_(moved(critic_.parameters(), options.device), AdamOptions{options.critic_lr}),
+      policy_guarded_step_(policy_adam_, clip_setting(options.grad_clip), GuardedStep<float>::Decide::on_host,
+                           "Agent (actor)"),
+      critic_guarded_step_(critic_adam_, clip_setting(options.grad_clip), GuardedStep<float>::Decide::on_host,
+                           "Agent (critic)"),
       tape_(options.device, size_t(1) << 22) {
   if (!reward_) throw std::invalid_argument("Agent: a reward model is required");
   to_device(critic_.target_parameters(), options.device);
@@ -98,7 +103,7 @@ void Agent::build_graphs(uint64_t seed) {
   // The actor: MAAC's pathwise update. The graph evaluates all members then selects (the
   // same values as routed, which needs host routing); SAC and MBPO actors stay op by op.
   // Both graphs clip on the device when grad_clip > 0 (anything else is off, as op by op).
-  const double clip = options_.grad_clip > 0 ? options_.grad_clip : 0.0;
+  const double clip = clip_setting(options_.grad_clip);
   if (options_.algorithm != Algorithm::maac) {
     actor += "only the MAAC actor is captured)";
   } else {
@@ -228,51 +233,43 @@ void Agent::rollout(const ReplayBuffer& real, ReplayBuffer& model_buffer, int64_
   }
 }
 
-bool Agent::finite_gradients(const ParameterList<float>& params) {
-  // The global norm is finite exactly when every gradient is (float squares cannot
-  // overflow a double sum); clip_grad_norm computes it on the parameters' device.
-  const double max_norm = options_.grad_clip > 0 ? options_.grad_clip : std::numeric_limits<double>::max();
-  return std::isfinite(clip_grad_norm(params, max_norm, tape_.stream()));
-}
-
 double Agent::critic_step(const TransitionBatch& b, Rng& rng, bool* ok, bool* targets_updated) {
   const int64_t n = b.size;
   *targets_updated = false;
   if (critic_graph_ && n == critic_graph_->options().batch) {
-    // Targets, loss, backward, finite check, Adam and Polyak in one replayed graph.
+    // Targets, loss, the guarded step and Polyak in one replayed graph.
     const CriticUpdateResult r = critic_graph_->run(b, alpha());
     *ok = r.applied;
     *targets_updated = true;
     return r.loss;
   }
+  // The same work as the critic graph's, op by op with host-drawn noise.
   std::vector<float> alive(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) alive[i] = 1.f - b.terminated[i];
-  std::vector<float> y;
-  bool steve = options_.algorithm == Algorithm::maac && options_.critic_target == CriticTarget::steve;
-  if (steve) {
-    SteveNoise<float> noise = SteveNoise<float>::draw(options_.steve, n, *model_, act_, rng);
-    SteveTargets t = steve_targets(policy_, *model_, critic_, *reward_, b.reward.data(), alive.data(), b.next_obs.data(), n,
-                                   alpha(), noise, options_.steve);
-    y.assign(t.target.begin(), t.target.end());
-  } else {
-    std::vector<float> eps = rng.normal_vector<float>(n * act_);
-    y = td_target(policy_, critic_, b.reward.data(), alive.data(), b.next_obs.data(), eps.data(), n, alpha(),
-                  options_.gamma);
-  }
   tape_.reset();
+  Var<float> r = tape_.constant(Shape{n, 1}, b.reward.data()), alive_v = tape_.constant(Shape{n, 1}, alive.data());
+  Var<float> s_next = tape_.constant(Shape{n, obs_}, b.next_obs.data());
+  Var<float> alpha_v = tape_.filled(Shape{1, 1}, static_cast<float>(alpha()));
+  Var<float> y;
+  const bool steve = options_.algorithm == Algorithm::maac && options_.critic_target == CriticTarget::steve;
+  if (steve) {
+    const SteveNoise<float> noise = SteveNoise<float>::draw(options_.steve, n, *model_, act_, rng);
+    y = steve_targets_var(policy_, *model_, critic_, *reward_, r, alive_v, s_next, alpha_v,
+                          SteveNoiseVars<float>::on_tape(tape_, noise, n, act_, *model_), options_.steve)
+            .target;
+  } else {
+    const std::vector<float> eps = rng.normal_vector<float>(n * act_);
+    y = td_target_var(policy_, critic_, r, alive_v, s_next, tape_.constant(Shape{n, act_}, eps.data()), alpha_v,
+                      options_.gamma);
+  }
   Var<float> loss = critic_.loss(tape_, tape_.constant(Shape{n, obs_}, b.obs.data()),
-                                 tape_.constant(Shape{n, act_}, b.action.data()), tape_.constant(Shape{n, 1}, y.data()));
-  double value = loss.item();
-  *ok = std::isfinite(value);
-  if (!*ok) return value;
-  critic_adam_.zero_grad();
-  tape_.backward(loss);
-  *ok = finite_gradients(critic_.parameters());
-  if (*ok) critic_adam_.step();
-  return value;
+                                 tape_.constant(Shape{n, act_}, b.action.data()), y);
+  critic_guarded_step_.run(tape_, loss);
+  *ok = critic_guarded_step_.stepped();
+  return loss.item();
 }
 
-double Agent::actor_step(const TransitionBatch& b, Rng& rng, bool* ok) {
+double Agent::actor_step(const TransitionBatch& b, Rng& rng, bool* ok, UpdateStats& stats) {
   const int64_t n = b.size;
   if (actor_graph_ && n == actor_graph_->batch()) {
     const CapturedActorStep r = actor_graph_->run(b.obs.data(), alpha());
@@ -284,19 +281,18 @@ double Agent::actor_step(const TransitionBatch& b, Rng& rng, bool* ok) {
   Var<float> loss;
   if (options_.algorithm == Algorithm::maac) {
     MaacNoise<float> noise = MaacNoise<float>::draw(options_.objective, n, *model_, act_, rng);
-    loss = maac_policy_objective(tape_, s0, policy_, *model_, critic_, *reward_, alpha(), noise, options_.objective).loss;
+    MaacObjective<float> objective =
+        maac_policy_objective(tape_, s0, policy_, *model_, critic_, *reward_, alpha(), noise, options_.objective);
+    loss = objective.loss;
+    stats.terminal_share = terminal_share(objective);
   } else {
     std::vector<float> eps = rng.normal_vector<float>(n * act_);
     loss = sac_actor_loss(tape_, s0, policy_, critic_, alpha(), tape_.constant(Shape{n, act_}, eps.data()));
   }
-  double value = loss.item();
-  *ok = std::isfinite(value);
-  if (!*ok) return value;
-  policy_adam_.zero_grad();
-  tape_.backward(loss);
-  *ok = finite_gradients(policy_.parameters());
-  if (*ok) policy_adam_.step();
-  return value;
+  policy_guarded_step_.run(tape_, loss);
+  *ok = policy_guarded_step_.stepped();
+  stats.actor_grad_norm = policy_guarded_step_.grad_norm();
+  return loss.item();
 }
 
 UpdateStats Agent::update(const TransitionBatch& b, Rng& rng) {
@@ -314,7 +310,7 @@ UpdateStats Agent::update(const TransitionBatch& b, Rng& rng) {
     stats.alpha = alpha();
     return stats;
   }
-  stats.actor_loss = actor_step(b, rng, &actor_ok);
+  stats.actor_loss = actor_step(b, rng, &actor_ok, stats);
   stats.actor_skipped = !actor_ok;
   if (options_.entropy && options_.learn_alpha && actor_ok) {
     // Temperature: log-probabilities of fresh samples at the batch's states.

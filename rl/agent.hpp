@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "autodiff/optim/adam.hpp"
+#include "autodiff/optim/guarded_step.hpp"
 #include "autodiff/safetensors.hpp"
 #include "rl/captured_actor_update.hpp"
 #include "rl/captured_critic_update.hpp"
@@ -123,8 +124,7 @@ class Agent {
  private:
   void build_graphs(uint64_t seed);
   double critic_step(const TransitionBatch& b, Rng& rng, bool* ok, bool* targets_updated);
-  double actor_step(const TransitionBatch& b, Rng& rng, bool* ok);
-  bool finite_gradients(const ParameterList<float>& params);
+  double actor_step(const TransitionBatch& b, Rng& rng, bool* ok, UpdateStats& stats);
 
   int64_t obs_, act_;
   AgentOptions options_;
@@ -137,6 +137,10 @@ class Agent {
   std::unique_ptr<DynamicsTrainer<float>> model_trainer_;
   Adam<float> policy_adam_;
   Adam<float> critic_adam_;
+  // The op-by-op updates' clip, finite check and step (decided on the host); the graphs
+  // own the same sequence decided on the device.
+  GuardedStep<float> policy_guarded_step_;
+  GuardedStep<float> critic_guarded_step_;
   Tape<float> tape_;
   std::unique_ptr<CapturedActorUpdate> actor_graph_;
   std::unique_ptr<CapturedCriticUpdate> critic_graph_;

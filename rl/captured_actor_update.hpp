@@ -1,17 +1,15 @@
 // The MAAC policy update captured once as a CUDA graph and replayed (issue #7 item 3).
 //
-// One update = tape.reset, zero the policy gradients, the graph-mode objective (noise and
-// member ids drawn on the device by DeviceNoise, alpha and the start states read from
-// staged device buffers, all members evaluated then selected per row), backward, an
-// optional global-norm clip of the policy gradients on the device (DeviceGradClip), a
-// device-side finite check of the loss and the policy gradients (DeviceFlag), and
-// Adam::step_guarded on the policy. Model and critic parameters are read frozen.
+// One update = tape.reset, the graph-mode objective (noise and member ids drawn on the
+// device by DeviceNoise, alpha and the start states read from staged device buffers, all
+// members evaluated then selected per row), then the policy's GuardedStep decided on the
+// device (zero gradients, backward, optional global-norm clip, finite check of the loss
+// and the gradients, Adam::step_guarded). Model and critic parameters are read frozen.
 //
-// run() stages its inputs at fixed device addresses (outside the graph), runs the first
-// kWarmup calls op by op so the tape's arenas reach their size, captures the update once
-// on the tape's stream, and from then on only launches the graph. See docs/cuda.md, "CUDA
-// graphs of the updates", for what is staged, what is drawn on the device and what cannot
-// be captured.
+// run() stages its inputs at fixed device addresses (outside the graph) and hands the
+// update to a CapturedGraph (autodiff/captured_graph.hpp): op by op for its warm-up runs,
+// then captured once and replayed. See docs/cuda.md, "CUDA graphs of the updates", for
+// what is staged, what is drawn on the device and what cannot be captured.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -19,9 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "autodiff/captured_graph.hpp"
 #include "autodiff/device_noise.hpp"
-#include "autodiff/optim/adam.hpp"
-#include "autodiff/optim/grad_clip.hpp"
+#include "autodiff/optim/guarded_step.hpp"
 #include "rl/maac_objective.hpp"
 
 namespace maac::rl {
@@ -34,7 +32,8 @@ struct CapturedActorStep {
 
 class CapturedActorUpdate {
  public:
-  static constexpr int kWarmup = 2;  // op-by-op calls before the capture
+  // Op-by-op calls before the capture (CapturedGraph's warm-up rule says why).
+  static constexpr int kWarmup = int(CapturedGraph::kWarmupRuns);
 
   // The networks must live on cuda, the policy optimiser must be built over
   // policy.parameters(), and batch is the number of start states of every call. Throws
@@ -43,7 +42,8 @@ class CapturedActorUpdate {
   // The references must outlive this object. Once it has run, step the policy only
   // through it (Adam::step_guarded keeps its step count on the device). grad_clip > 0
   // clips the policy gradients' global L2 norm to it between backward and the finite
-  // check, as Agent::update does op by op; 0 does not clip (negative: invalid_argument).
+  // check (GuardedStep, as Agent::update op by op); 0 does not clip (negative:
+  // invalid_argument).
   CapturedActorUpdate(SquashedGaussianPolicy<float>& policy, Adam<float>& policy_adam, DynamicsModel<float>& model,
                       TwinCritic<float>& critic, const RewardModel<float>& reward, const MaacObjectiveOptions& options,
                       int64_t batch, uint64_t seed, double grad_clip = 0.0);
@@ -62,11 +62,11 @@ class CapturedActorUpdate {
   // the same kernels at the same addresses, so the graph stays valid.
   CapturedActorStep run_op_by_op(const float* s0_host, double alpha);
 
-  bool captured() const;
-  size_t graph_nodes() const;  // 0 until captured
-  int64_t calls() const { return calls_; }
+  bool captured() const { return graph_.captured(); }
+  size_t graph_nodes() const { return graph_.graph_nodes(); }  // 0 until captured
+  int64_t calls() const { return graph_.runs(); }
   int64_t batch() const { return batch_; }
-  double grad_clip() const { return grad_clip_; }
+  double grad_clip() const { return step_.grad_clip(); }
   // The device generator (its counters go into checkpoints; set_counters rewinds it).
   DeviceNoise& noise() { return noise_; }
   Tape<float>& tape() { return tape_; }
@@ -83,20 +83,14 @@ class CapturedActorUpdate {
   const RewardModel<float>& reward_;
   MaacObjectiveOptions options_;
   int64_t batch_;
-  double grad_clip_;  // checked before the tape claims the GPU
+  GuardedStep<float> step_;  // clip, finite check and step of the policy, decided on the device
   Tape<float> tape_;
   DeviceNoise noise_;
-  DeviceFlag flag_;
-  std::unique_ptr<DeviceGradClip> clip_;  // null when grad_clip_ == 0
   Buffer<float> s0_, alpha_;       // staged inputs: [batch, obs], [1, 1] on cuda
   int32_t* pool_ = nullptr;        // the model's sampling members on cuda (capacity M)
   std::vector<int32_t> pool_host_;  // ... as last uploaded
-  // The captured graph (a cuda::Graph in CUDA builds; the class links everywhere and its
-  // constructor throws where there is no CUDA backend).
-  struct Replay;
-  std::unique_ptr<Replay> replay_;
+  CapturedGraph graph_;            // warm-up, capture, replay
   const float* loss_ = nullptr;    // the loss node's device address (fixed once warmed up)
-  int64_t calls_ = 0;
 };
 
 }  // namespace maac::rl

@@ -6,9 +6,6 @@
 
 #include "autodiff/device.hpp"
 #include "rl/module_device.hpp"
-#ifdef MAAC_HAVE_CUDA
-#include "kernels/cuda/graph.hpp"
-#endif
 
 namespace maac::rl {
 namespace {
@@ -70,31 +67,7 @@ SteveNoiseVars<float> draw_steve_noise(Tape<float>& tape, DeviceNoise& noise, co
 
 }  // namespace
 
-#ifdef MAAC_HAVE_CUDA
-struct CapturedCriticUpdate::Replay {
-  cuda::Graph graph;
-};
-#else
-struct CapturedCriticUpdate::Replay {};
-#endif
-
 CapturedCriticUpdate::~CapturedCriticUpdate() = default;
-
-bool CapturedCriticUpdate::captured() const {
-#ifdef MAAC_HAVE_CUDA
-  return replay_->graph.captured();
-#else
-  return false;
-#endif
-}
-
-size_t CapturedCriticUpdate::graph_nodes() const {
-#ifdef MAAC_HAVE_CUDA
-  return replay_->graph.node_count();
-#else
-  return 0;
-#endif
-}
 
 CapturedCriticUpdate::CapturedCriticUpdate(SquashedGaussianPolicy<float>& policy, TwinCritic<float>& critic,
                                            Adam<float>& critic_adam, DynamicsModel<float>* model,
@@ -107,6 +80,7 @@ CapturedCriticUpdate::CapturedCriticUpdate(SquashedGaussianPolicy<float>& policy
       options_(validated(policy, critic, critic_adam, model, reward, options)),
       obs_(policy.obs_dim()),
       act_(policy.act_dim()),
+      step_(critic_adam, options_.grad_clip, GuardedStep<float>::Decide::on_device, "CapturedCriticUpdate"),
       tape_(Device::cuda, options.arena_bytes),
       noise_(options.noise_seed),
       s_(Shape{options.batch, obs_}, Device::cuda),
@@ -116,14 +90,13 @@ CapturedCriticUpdate::CapturedCriticUpdate(SquashedGaussianPolicy<float>& policy
       s_next_(Shape{options.batch, obs_}, Device::cuda),
       alpha_(Shape{1, 1}, Device::cuda),
       alive_host_(static_cast<size_t>(options.batch)),
-      replay_(std::make_unique<Replay>()) {
-  if (options_.grad_clip > 0) clip_ = std::make_unique<DeviceGradClip>(options_.grad_clip);
-}
+      graph_("CapturedCriticUpdate",
+             "With STEVE targets, the dynamics model's normaliser tables and RewardModel::alive must stay on the "
+             "device; TD targets need neither",
+             options.capture) {}
 
 void CapturedCriticUpdate::work() {
-  cuda::Stream stream = tape_.stream();
   tape_.reset();
-  adam_.zero_grad(stream);
   Var<float> s = tape_.constant(s_.view()), a = tape_.constant(a_.view()), r = tape_.constant(r_.view());
   Var<float> alive = tape_.constant(alive_.view()), s_next = tape_.constant(s_next_.view());
   Var<float> alpha = tape_.constant(alpha_.view());
@@ -138,11 +111,11 @@ void CapturedCriticUpdate::work() {
     y = td_target_var(policy_, critic_, r, alive, s_next, eps, alpha, options_.gamma);
   }
   Var<float> loss = critic_.loss(tape_, s, a, y);
-  tape_.backward(loss);
-  clip_and_step_guarded(adam_, ok_, clip_.get(), loss.value(), critic_.parameters(), stream);
+  step_.run(tape_, loss);
   // The targets move only when the step was applied: a skipped update changes nothing.
   if (options_.polyak_in_graph)
-    polyak_update_guarded(critic_.target_parameters(), critic_.parameters(), options_.tau, ok_.get(), stream);
+    polyak_update_guarded(critic_.target_parameters(), critic_.parameters(), options_.tau, step_.device_flag(),
+                          tape_.stream());
   loss_ = loss.value();
 }
 
@@ -165,32 +138,12 @@ CriticUpdateResult CapturedCriticUpdate::run(const float* s, const float* a, con
   // STEVE reads the model's normaliser tables from their device copies: refresh them
   // (after a model fit) outside the graph.
   if (model_) model_->sync_device();
-  if (!options_.capture || runs_ < 2) {
-    work();
-  } else {
-#ifdef MAAC_HAVE_CUDA
-    cuda::Graph& graph = replay_->graph;
-    if (!graph.captured()) {
-      try {
-        graph.capture(stream, [this] { work(); });
-      } catch (const std::exception& e) {
-        throw std::runtime_error(
-            std::string("CapturedCriticUpdate: capturing the critic update failed (") + e.what() +
-            "): something in it reads or uploads host data. With STEVE targets, the dynamics model's normaliser "
-            "tables and RewardModel::alive must stay on the device; TD targets need neither");
-      }
-    }
-    graph.launch(stream);
-#else
-    throw std::logic_error("CapturedCriticUpdate::run: this build has no CUDA backend");
-#endif
-  }
-  ++runs_;
+  graph_.run(stream, [this] { work(); });
   CriticUpdateResult out;
   float loss = NAN;
   device::copy(&loss, Device::cpu, loss_, Device::cuda, sizeof loss, stream);  // waits for the stream
   out.loss = loss;
-  out.applied = ok_.read(stream);
+  out.applied = step_.stepped();
   return out;
 }
 

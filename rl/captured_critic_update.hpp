@@ -1,24 +1,24 @@
 // The critic update captured once as a CUDA graph (DESIGN decision 2, issue #7):
 // targets (TD or STEVE, as tape ops under NoGrad with the target critics), the twin-Q
-// loss, backward, optionally the gradient clip, the finite check and a guarded Adam step,
-// and optionally the Polyak target update, all queued on one cuda tape's stream.
+// loss, the critic's GuardedStep decided on the device (zero gradients, backward,
+// optional clip, finite check, guarded Adam step), and optionally the Polyak target
+// update guarded by the same flag, all queued on one cuda tape's stream.
 //
 // Each run() writes the batch and alpha into staged device buffers (fixed addresses,
-// outside the graph). The first two runs execute op by op, so that the tape's arenas
-// reach their size; the third captures the same work once; every run from then on only
-// launches the graph. Noise (a' at s', STEVE's action and model noise) is drawn inside
-// the work by a DeviceNoise whose counter lives on the device, so each replay draws
-// fresh numbers. Every run, warm-up or replay, is a real update. See docs/cuda.md,
+// outside the graph) and hands the work to a CapturedGraph (autodiff/captured_graph.hpp):
+// op by op for its warm-up runs, then captured once and only launched. Noise (a' at s',
+// STEVE's action and model noise) is drawn inside the work by a DeviceNoise whose
+// counter lives on the device, so each replay draws fresh numbers. Every run, warm-up or replay, is a real update. See docs/cuda.md,
 // "Critic update graph".
 #pragma once
 #include <cmath>
 #include <memory>
 #include <vector>
 
+#include "autodiff/captured_graph.hpp"
 #include "autodiff/device_noise.hpp"
-#include "autodiff/optim/adam.hpp"
-#include "autodiff/optim/grad_clip.hpp"
-#include "rl/critic_target_ops.hpp"
+#include "autodiff/optim/guarded_step.hpp"
+#include "rl/critic_targets.hpp"
 #include "rl/replay_buffer.hpp"
 
 namespace maac::rl {
@@ -29,7 +29,7 @@ struct CapturedCriticOptions {
   bool steve = false;   // STEVE targets (needs the model and the reward model) instead of TD
   SteveOptions steve_options;
   // Polyak target update (tau) at the end of the captured work, on the same stream. It
-  // runs whether or not the Adam step was applied, as Agent::update does.
+  // runs only when the Adam step was applied (the same flag), as Agent::update does.
   bool polyak_in_graph = false;
   double tau = 5e-3;
   // > 0: the critic gradients' global L2 norm is clipped to this on the device
@@ -68,9 +68,9 @@ class CapturedCriticUpdate {
   // A replay-buffer batch (alive = 1 - terminated); batch.size must equal options.batch.
   CriticUpdateResult run(const TransitionBatch& batch, double alpha);
 
-  bool captured() const;
-  size_t graph_nodes() const;  // 0 until captured
-  int64_t runs() const { return runs_; }
+  bool captured() const { return graph_.captured(); }
+  size_t graph_nodes() const { return graph_.graph_nodes(); }  // 0 until captured
+  int64_t runs() const { return graph_.runs(); }
   const CapturedCriticOptions& options() const { return options_; }
   // The generator of this update's noise (checkpoints save its counters; tests rewind it).
   DeviceNoise& noise() { return noise_; }
@@ -86,17 +86,14 @@ class CapturedCriticUpdate {
   const RewardModel<float>* reward_;
   CapturedCriticOptions options_;
   int64_t obs_, act_;
+  GuardedStep<float> step_;  // clip, finite check and step of the critic, decided on the device
   Tape<float> tape_;
   DeviceNoise noise_;
-  DeviceFlag ok_;
-  std::unique_ptr<DeviceGradClip> clip_;  // null when options.grad_clip == 0
   // Staged inputs at fixed device addresses: s, a, r, alive, s_next, alpha.
   Buffer<float> s_, a_, r_, alive_, s_next_, alpha_;
   std::vector<float> alive_host_;  // 1 - terminated, for run(TransitionBatch)
   const float* loss_ = nullptr;    // the loss node's device address (fixed once captured)
-  struct Replay;  // the captured graph (CUDA builds; this class links everywhere)
-  std::unique_ptr<Replay> replay_;
-  int64_t runs_ = 0;
+  CapturedGraph graph_;            // warm-up, capture, replay (or always op by op: options.capture)
 };
 
 }  // namespace maac::rl

@@ -1,28 +1,44 @@
 #include "rl/critic_targets.hpp"
 
-#include "rl/module_device.hpp"
-
 #include <stdexcept>
 #include <string>
 
 namespace maac::rl {
+namespace {
+
+// The shared inputs of both targets: one tape, the shapes documented in the header.
+template <class T>
+void check_inputs(const char* who, Var<T> r, Var<T> alive, Var<T> s_next, Var<T> alpha, int64_t obs, double gamma) {
+  const bool vars = r.valid() && alive.valid() && s_next.valid() && alpha.valid();
+  const int64_t n = vars ? r.rows() : 0;
+  if (!vars || n < 1 || r.shape() != Shape{n, 1} || alive.shape() != Shape{n, 1} || s_next.shape() != Shape{n, obs} ||
+      alpha.shape() != Shape{1, 1} || alive.tape != r.tape || s_next.tape != r.tape || alpha.tape != r.tape ||
+      !(gamma >= 0.0 && gamma <= 1.0))
+    throw std::invalid_argument(std::string(who) + ": r " + (vars ? r.shape().str() : "empty") + ", alive " +
+                                (vars ? alive.shape().str() : "empty") + ", s_next " +
+                                (vars ? s_next.shape().str() : "empty") + ", alpha " +
+                                (vars ? alpha.shape().str() : "empty") + ", gamma " + std::to_string(gamma) +
+                                ": expected [n, 1], [n, 1], [n, " + std::to_string(obs) +
+                                "], [1, 1] on one tape and 0 <= gamma <= 1");
+}
+
+// Candidates of one horizon reshaped to [M, n] minus the first candidate's row (member 0).
+template <class T> Var<T> shifted(Var<T> v, Var<T> first, int64_t M, int64_t n) {
+  return sub(reshape(v, Shape{M, n}), first);
+}
+
+}  // namespace
 
 template <class T>
-std::vector<T> td_target(SquashedGaussianPolicy<T>& policy, TwinCritic<T>& critic, const T* r, const T* alive,
-                         const T* s_next, const T* eps, int64_t n, double alpha, double gamma) {
-  if (n < 1 || !(gamma >= 0.0 && gamma <= 1.0))
-    throw std::invalid_argument("td_target: n " + std::to_string(n) + ", gamma " + std::to_string(gamma) +
-                                ": expected n >= 1 and 0 <= gamma <= 1");
-  Tape<T> tape(device_of(policy));
+Var<T> td_target_var(SquashedGaussianPolicy<T>& policy, TwinCritic<T>& critic, Var<T> r, Var<T> alive, Var<T> s_next,
+                     Var<T> next_eps, Var<T> alpha, double gamma) {
+  check_inputs("td_target_var", r, alive, s_next, alpha, policy.obs_dim(), gamma);
+  Tape<T>& tape = *r.tape;
   NoGrad<T> off(tape);
-  Var<T> s1 = tape.constant(Shape{n, policy.obs_dim()}, s_next);
-  auto pi = policy.sample(tape, s1, tape.constant(Shape{n, policy.act_dim()}, eps));
-  Var<T> q = critic.min_q(tape, s1, pi.action, /*target=*/true);
-  const std::vector<T> qv = q.to_host(), lpv = pi.log_prob.to_host();
-  std::vector<T> y(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i)
-    y[i] = T(double(r[i]) + gamma * double(alive[i]) * (double(qv[i]) - alpha * double(lpv[i])));
-  return y;
+  auto pi = policy.sample(tape, s_next, next_eps);
+  Var<T> q = critic.min_q(tape, s_next, pi.action, /*target=*/true);
+  Var<T> soft = sub(q, mul(pi.log_prob, alpha));  // [n, 1]
+  return add(r, scale(mul(alive, soft), gamma));
 }
 
 template <class T>
@@ -40,123 +56,145 @@ SteveNoise<T> SteveNoise<T>::draw(const SteveOptions& o, int64_t n, const Dynami
   return z;
 }
 
-SteveTargets steve_combine(std::vector<double> means, std::vector<double> variances, int64_t n, double variance_eps) {
-  if (n < 1 || means.empty() || means.size() % size_t(n) != 0 || variances.size() != means.size() ||
-      !(variance_eps > 0.0))
-    throw std::invalid_argument("steve_combine: " + std::to_string(means.size()) + " means, " +
-                                std::to_string(variances.size()) + " variances, n " + std::to_string(n) + ", eps " +
-                                std::to_string(variance_eps) + ": expected equal sizes, a multiple of n >= 1, eps > 0");
-  const size_t horizons = means.size() / size_t(n);
-  SteveTargets out;
-  out.target.assign(size_t(n), 0.0);
-  out.weights.resize(means.size());
-  for (int64_t i = 0; i < n; ++i) {
-    double total = 0.0;
-    for (size_t h = 0; h < horizons; ++h) {
-      if (variances[h * n + i] < 0.0)
-        throw std::invalid_argument("steve_combine: variance " + std::to_string(variances[h * n + i]) +
-                                    ", expected >= 0");
-      out.weights[h * n + i] = 1.0 / (variances[h * n + i] + variance_eps);
-      total += out.weights[h * n + i];
-    }
-    for (size_t h = 0; h < horizons; ++h) {
-      out.weights[h * n + i] /= total;
-      out.target[i] += out.weights[h * n + i] * means[h * n + i];
-    }
+template <class T>
+SteveNoiseVars<T> SteveNoiseVars<T>::on_tape(Tape<T>& tape, const SteveNoise<T>& noise, int64_t n, int64_t act_dim,
+                                             const DynamicsModel<T>& model) {
+  const int64_t M = model.members(), out = model.out_dim();
+  bool ok = n >= 1 && int64_t(noise.next_eps.size()) == n * act_dim && noise.action_eps.size() == noise.model_eps.size();
+  for (size_t h = 0; ok && h < noise.action_eps.size(); ++h)
+    ok = int64_t(noise.action_eps[h].size()) == M * n * act_dim && int64_t(noise.model_eps[h].size()) == M * n * out;
+  if (!ok)
+    throw std::invalid_argument("SteveNoiseVars::on_tape: " + std::to_string(noise.next_eps.size()) +
+                                " next-action normals, " + std::to_string(noise.action_eps.size()) + " and " +
+                                std::to_string(noise.model_eps.size()) + " steps, n " + std::to_string(n) +
+                                ": expected noise drawn by SteveNoise::draw for this n and model");
+  SteveNoiseVars<T> z;
+  z.next_eps = tape.constant(Shape{n, act_dim}, noise.next_eps.data());
+  for (size_t h = 0; h < noise.action_eps.size(); ++h) {
+    z.action_eps.push_back(tape.constant(Shape{M * n, act_dim}, noise.action_eps[h].data()));
+    z.model_eps.push_back(tape.constant(Shape{M, n, out}, noise.model_eps[h].data()));
   }
-  out.means = std::move(means);
-  out.variances = std::move(variances);
-  return out;
+  return z;
+}
+
+template <class T> void steve_combine_var(SteveTargetVars<T>& out, double variance_eps) {
+  const size_t horizons = out.means.size();
+  if (horizons == 0 || out.variances.size() != horizons || !(variance_eps > 0.0))
+    throw std::invalid_argument("steve_combine_var: " + std::to_string(out.means.size()) + " means, " +
+                                std::to_string(out.variances.size()) + " variances, eps " +
+                                std::to_string(variance_eps) + ": expected as many of each, at least one, eps > 0");
+  const int64_t n = out.means[0].valid() ? out.means[0].cols() : 0;
+  for (size_t h = 0; h < horizons; ++h) {
+    const Var<T> m = out.means[h], v = out.variances[h];
+    if (!m.valid() || !v.valid() || m.shape() != Shape{1, n} || v.shape() != Shape{1, n} || v.tape != m.tape ||
+        m.tape != out.means[0].tape)
+      throw std::invalid_argument("steve_combine_var: horizon " + std::to_string(h) + " has mean " +
+                                  (m.valid() ? m.shape().str() : "none") + ", variance " +
+                                  (v.valid() ? v.shape().str() : "none") + ", expected [1, " + std::to_string(n) +
+                                  "] each on one tape");
+  }
+  // Variances are values on the tape's device: checked where that costs no wait (cpu).
+  // A NaN passes (it comes from non-finite inputs, which the update's finite check skips).
+  if (out.means[0].device() == Device::cpu)
+    for (size_t h = 0; h < horizons; ++h)
+      for (int64_t i = 0; i < n; ++i)
+        if (out.variances[h].value()[i] < T(0))
+          throw std::invalid_argument("steve_combine_var: variance " +
+                                      std::to_string(double(out.variances[h].value()[i])) + " at horizon " +
+                                      std::to_string(h) + ", row " + std::to_string(i) + ", expected >= 0");
+  // w_h = (1 / (var_h + eps)) / sum_k (1 / (var_k + eps)), per row.
+  std::vector<Var<T>> raw;
+  for (Var<T> v : out.variances) raw.push_back(reciprocal(add_scalar(v, variance_eps)));
+  Var<T> total = raw[0];
+  for (size_t h = 1; h < horizons; ++h) total = add(total, raw[h]);
+  Var<T> inv_total = reciprocal(total);
+  Var<T> target;
+  out.weights.clear();
+  for (size_t h = 0; h < horizons; ++h) {
+    out.weights.push_back(mul(raw[h], inv_total));
+    Var<T> term = mul(out.weights[h], out.means[h]);
+    target = h == 0 ? term : add(target, term);
+  }
+  out.target = reshape(target, Shape{n, 1});
 }
 
 template <class T>
-SteveTargets steve_targets(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& model, TwinCritic<T>& critic,
-                           const RewardModel<T>& reward, const T* r, const T* alive, const T* s_next, int64_t n,
-                           double alpha, const SteveNoise<T>& noise, const SteveOptions& o) {
-  const int64_t M = model.members(), obs = policy.obs_dim(), act = policy.act_dim(), Hc = o.horizon, Mn = M * n;
-  bool noise_ok = n >= 1 && Hc >= 0 && int64_t(noise.next_eps.size()) == n * act &&
+SteveTargetVars<T> steve_targets_var(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& model, TwinCritic<T>& critic,
+                                     const RewardModel<T>& reward, Var<T> r, Var<T> alive, Var<T> s_next,
+                                     Var<T> alpha, const SteveNoiseVars<T>& noise, const SteveOptions& o) {
+  const int64_t obs = policy.obs_dim(), act = policy.act_dim(), M = model.members(), Hc = o.horizon;
+  check_inputs("steve_targets_var", r, alive, s_next, alpha, obs, o.gamma);
+  const int64_t n = r.rows(), Mn = M * n;
+  bool noise_ok = Hc >= 0 && noise.next_eps.valid() && noise.next_eps.shape() == Shape{n, act} &&
                   int64_t(noise.action_eps.size()) == Hc && int64_t(noise.model_eps.size()) == Hc;
   for (int64_t h = 0; noise_ok && h < Hc; ++h)
-    noise_ok =
-        int64_t(noise.action_eps[h].size()) == Mn * act && int64_t(noise.model_eps[h].size()) == Mn * model.out_dim();
-  if (!noise_ok || model.obs_dim() != obs || model.act_dim() != act || !(o.gamma >= 0.0 && o.gamma <= 1.0) ||
-      !(alpha >= 0.0))
-    throw std::invalid_argument("steve_targets: n " + std::to_string(n) + ", horizon " + std::to_string(Hc) +
-                                ", noise for " + std::to_string(noise.action_eps.size()) + " steps, gamma " +
-                                std::to_string(o.gamma) + ", alpha " + std::to_string(alpha) +
-                                ": expected n >= 1, noise drawn for these sizes and this model, 0 <= gamma <= 1, "
-                                "alpha >= 0");
-  Tape<T> tape(device_of(policy));
+    noise_ok = noise.action_eps[h].valid() && noise.action_eps[h].shape() == Shape{Mn, act} &&
+               noise.model_eps[h].valid() && noise.model_eps[h].shape() == Shape{M, n, model.out_dim()};
+  if (!noise_ok || model.obs_dim() != obs || model.act_dim() != act || !(o.variance_eps > 0.0))
+    throw std::invalid_argument("steve_targets_var: horizon " + std::to_string(Hc) + ", noise for " +
+                                std::to_string(noise.action_eps.size()) + " steps, n " + std::to_string(n) +
+                                ", variance_eps " + std::to_string(o.variance_eps) +
+                                ": expected horizon >= 0, noise of SteveNoiseVars' shapes for this n and model, a "
+                                "model of the policy's sizes and variance_eps > 0");
+  Tape<T>& tape = *r.tape;
   NoGrad<T> off(tape);
-  // Row (m, i) = m n + i: member m's copy of transition i.
-  Var<T> s1 = tape.constant(Shape{n, obs}, s_next);
-  auto pi1 = policy.sample(tape, s1, tape.constant(Shape{n, act}, noise.next_eps.data()));
-  Var<T> s = tile_rows(s1, M), a = tile_rows(pi1.action, M), logp = tile_rows(pi1.log_prob, M);  // [M n, .]
-  std::vector<double> ret(static_cast<size_t>(Mn)), mask(static_cast<size_t>(Mn));
-  for (int64_t k = 0; k < Mn; ++k) {
-    ret[k] = double(r[k % n]);
-    mask[k] = double(alive[k % n]);
-  }
-  std::vector<double> means(size_t((Hc + 1) * n), 0.0), vars(size_t((Hc + 1) * n), 0.0);
+  // Row m n + i: member m's copy of transition i. a_1 is shared, so h = 0 is the TD target.
+  auto pi1 = policy.sample(tape, s_next, noise.next_eps);
+  Var<T> s = tile_rows(s_next, M), a = tile_rows(pi1.action, M), logp = tile_rows(pi1.log_prob, M);
+  Var<T> ret = tile_rows(r, M), mask = tile_rows(alive, M);  // [M n, 1]
+  const bool twins = o.variance == SteveVariance::members_and_twins;
+  SteveTargetVars<T> out;
   double disc = o.gamma;
   for (int64_t h = 0; h <= Hc; ++h) {
-    // Candidate h bootstraps at s_{h+1} with both target Qs.
+    // Candidate h bootstraps at s_{h+1} with both target Qs: v_j = ret + disc mask (Q'_j - alpha log pi).
     auto q = critic.q(tape, s, a, /*target=*/true);
-    const std::vector<T> q0 = q[0].to_host(), q1 = q[1].to_host(), lpv = logp.to_host();
-    std::vector<double> values;
-    for (int64_t i = 0; i < n; ++i) {
-      double sum_min = 0.0;
-      values.clear();
-      for (int64_t m = 0; m < M; ++m) {
-        int64_t k = m * n + i;
-        double lp = alpha * double(lpv[k]);
-        double v1 = ret[k] + disc * mask[k] * (double(q0[k]) - lp);
-        double v2 = ret[k] + disc * mask[k] * (double(q1[k]) - lp);
-        sum_min += std::min(v1, v2);
-        if (o.variance == SteveVariance::members_and_twins) {
-          values.push_back(v1);
-          values.push_back(v2);
-        } else {
-          values.push_back(std::min(v1, v2));
-        }
-      }
-      // Shifted by the first candidate, so identical candidates have exactly zero variance.
-      double mu = 0.0, var = 0.0;
-      for (double v : values) mu += (v - values[0]) / double(values.size());
-      for (double v : values) var += (v - values[0] - mu) * (v - values[0] - mu) / double(values.size());
-      means[h * n + i] = sum_min / double(M);
-      vars[h * n + i] = var;
+    Var<T> lp = mul(logp, alpha);
+    Var<T> v1 = add(ret, scale(mul(mask, sub(q[0], lp)), disc));
+    Var<T> v2 = add(ret, scale(mul(mask, sub(q[1], lp)), disc));
+    Var<T> vmin = minimum(v1, v2);
+    out.means.push_back(mean_rows(reshape(vmin, Shape{M, n})));  // [1, n]
+    // The first candidate of each row (member 0's v_1, or its min): row 0 of [M, n].
+    Var<T> first = slice_cols(reshape(twins ? v1 : vmin, Shape{1, Mn}), 0, n);
+    if (twins) {
+      Var<T> d1 = shifted(v1, first, M, n), d2 = shifted(v2, first, M, n);
+      const double inv_count = 1.0 / double(2 * M);
+      Var<T> mu = scale(add(sum_rows(d1), sum_rows(d2)), inv_count);
+      out.variances.push_back(
+          scale(add(sum_rows(square(sub(d1, mu))), sum_rows(square(sub(d2, mu)))), inv_count));
+    } else {
+      Var<T> d = shifted(vmin, first, M, n);
+      out.variances.push_back(mean_rows(square(sub(d, mean_rows(d)))));
     }
     if (h == Hc) break;
     // One model step per member on its own rows, then the soft reward of that step.
-    Var<T> s_next_all =
-        model.next_state_all(tape, reshape(s, Shape{M, n, obs}), reshape(a, Shape{M, n, act}),
-                             tape.constant(Shape{M, n, model.out_dim()}, noise.model_eps[h].data()), o.model_noise);
-    Var<T> s2 = reshape(s_next_all, Shape{Mn, obs});
+    Var<T> s_all = model.next_state_all(tape, reshape(s, Shape{M, n, obs}), reshape(a, Shape{M, n, act}),
+                                        noise.model_eps[h], o.model_noise);
+    Var<T> s2 = reshape(s_all, Shape{Mn, obs});
     Var<T> rr = reward.reward(tape, s, a, s2);
     Var<T> alive2 = checked_alive(reward, tape, s2);
-    const std::vector<T> rrv = rr.to_host(), alive2v = alive2.to_host();
-    for (int64_t k = 0; k < Mn; ++k) {
-      ret[k] += disc * mask[k] * (double(rrv[k]) - alpha * double(lpv[k]));
-      mask[k] *= double(alive2v[k]);
-    }
+    ret = add(ret, scale(mul(mask, sub(rr, lp)), disc));
+    mask = mul(mask, alive2);
     disc *= o.gamma;
     s = s2;
-    auto pi = policy.sample(tape, s, tape.constant(Shape{Mn, act}, noise.action_eps[h].data()));
+    auto pi = policy.sample(tape, s, noise.action_eps[h]);
     a = pi.action;
     logp = pi.log_prob;
   }
-  return steve_combine(std::move(means), std::move(vars), n, o.variance_eps);
+  steve_combine_var(out, o.variance_eps);
+  return out;
 }
 
 template struct SteveNoise<float>;
 template struct SteveNoise<double>;
-#define MAAC_INSTANTIATE(T)                                                                                   \
-  template std::vector<T> td_target(SquashedGaussianPolicy<T>&, TwinCritic<T>&, const T*, const T*, const T*, \
-                                    const T*, int64_t, double, double);                                       \
-  template SteveTargets steve_targets(SquashedGaussianPolicy<T>&, DynamicsModel<T>&, TwinCritic<T>&,          \
-                                      const RewardModel<T>&, const T*, const T*, const T*, int64_t, double,   \
-                                      const SteveNoise<T>&, const SteveOptions&);
+template struct SteveNoiseVars<float>;
+template struct SteveNoiseVars<double>;
+#define MAAC_INSTANTIATE(T)                                                                                      \
+  template Var<T> td_target_var(SquashedGaussianPolicy<T>&, TwinCritic<T>&, Var<T>, Var<T>, Var<T>, Var<T>,     \
+                                Var<T>, double);                                                                 \
+  template SteveTargetVars<T> steve_targets_var(SquashedGaussianPolicy<T>&, DynamicsModel<T>&, TwinCritic<T>&,  \
+                                                const RewardModel<T>&, Var<T>, Var<T>, Var<T>, Var<T>,          \
+                                                const SteveNoiseVars<T>&, const SteveOptions&);      \
+  template void steve_combine_var(SteveTargetVars<T>&, double);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)
 #undef MAAC_INSTANTIATE

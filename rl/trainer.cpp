@@ -12,8 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "autodiff/device.hpp"
 #include "envs/registry.hpp"
-#include "kernels/cpu/gemm.hpp"
 #include "rl/env_reward.hpp"
 #include "rl/checkpoint_file.hpp"
 #include "rl/evaluation.hpp"
@@ -217,7 +217,8 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
     config_ = saved;
   }
   options_ = trainer_options(config_);
-  cpu::set_threads(options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = options_.threads > 0 ? options_.threads : static_cast<int>(std::thread::hardware_concurrency());
+  device::set_cpu_threads(threads);
 
   env_ = envs::make_env(options_.env, options_.env_options());
   const int64_t obs = env_->obs_dim(), act = env_->act_dim();

@@ -95,16 +95,6 @@ double checked_grad_clip(const std::string& who, double grad_clip) {
   return grad_clip;
 }
 
-template <class T>
-void clip_and_step_guarded(Adam<T>& adam, DeviceFlag& flag, DeviceGradClip* clip, const T* loss,
-                           const ParameterList<T>& params, cuda::Stream stream) {
-  // A non-finite norm leaves the gradients as they were; the flag then skips the step.
-  if (clip) clip->clip(params, stream);
-  flag.check_finite(loss, params, stream);
-  if (clip) flag.clear_unless_finite(clip->squared_norm(), stream);
-  adam.step_guarded(flag.get(), stream);
-}
-
 double DeviceGradClip::norm(cuda::Stream stream) const {
   double squared = 0.0;
   device::copy(&squared, Device::cpu, squared_norm_, Device::cuda, sizeof(double), stream);
@@ -113,9 +103,7 @@ double DeviceGradClip::norm(cuda::Stream stream) const {
 
 #define MAAC_INSTANTIATE(T)                                                          \
   template double clip_grad_norm<T>(const ParameterList<T>&, double, cuda::Stream); \
-  template void DeviceGradClip::clip<T>(const ParameterList<T>&, cuda::Stream);  \
-  template void clip_and_step_guarded<T>(Adam<T>&, DeviceFlag&, DeviceGradClip*, const T*, const ParameterList<T>&, \
-                                         cuda::Stream);
+  template void DeviceGradClip::clip<T>(const ParameterList<T>&, cuda::Stream);
 MAAC_INSTANTIATE(float)
 MAAC_INSTANTIATE(double)
 #undef MAAC_INSTANTIATE

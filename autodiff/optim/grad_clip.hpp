@@ -21,8 +21,8 @@ double clip_grad_norm(const ParameterList<T>& params, double max_norm, cuda::Str
 // Clipping for captured updates: one double in device memory holds the squared norm, and
 // the scaling kernels read it there, so clip() reads nothing on the host and allocates
 // nothing (legal inside stream capture). Same factor and same non-finite rule as
-// clip_grad_norm. A non-finite norm is not reported by clip(): pair it with
-// DeviceFlag::check_finite (and clear_unless_finite on squared_norm()) before a guarded step.
+// clip_grad_norm. A non-finite norm is not reported by clip(): GuardedStep
+// (autodiff/optim/guarded_step.hpp) pairs it with a DeviceFlag before a guarded step.
 class DeviceGradClip {
  public:
   // Throws std::invalid_argument unless max_norm > 0, std::runtime_error without a GPU.
@@ -49,12 +49,5 @@ class DeviceGradClip {
 // A grad_clip option: returned when finite and >= 0 (0: no clipping); otherwise throws
 // std::invalid_argument naming `who` and the value.
 double checked_grad_clip(const std::string& who, double grad_clip);
-
-// The end of a captured update, in Agent::update's op-by-op order: clip (when `clip` is
-// given), clear `flag` on a non-finite loss, gradient or norm, then Adam's guarded step,
-// all queued on `stream` with no host read.
-template <class T>
-void clip_and_step_guarded(Adam<T>& adam, DeviceFlag& flag, DeviceGradClip* clip, const T* loss,
-                           const ParameterList<T>& params, cuda::Stream stream);
 
 }  // namespace maac

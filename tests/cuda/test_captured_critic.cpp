@@ -1,6 +1,6 @@
-// The critic update as tape ops and as a CUDA graph (rl/critic_target_ops.hpp,
-// rl/captured_critic_update.hpp): targets on a cuda tape equal the cpu host targets for
-// the same noise; a captured TD update equals the same updates op by op on the cpu (the
+// The critic update as tape ops and as a CUDA graph (rl/critic_targets.hpp,
+// rl/captured_critic_update.hpp): targets on a cuda tape equal the same targets on a cpu
+// tape for the same noise; a captured TD update equals the same updates op by op on the cpu (the
 // device noise rewound with set_counters to read what each run drew), and replays draw
 // fresh noise; a non-finite reward skips the step; with gradient clipping the captured,
 // op-by-op and cpu (clip_grad_norm) updates agree. Two set-ups built from one seed have
@@ -77,6 +77,16 @@ void require_nan_reward_skipped(CapturedCriticUpdate& update, Rng& data, TwinCri
   REQUIRE(values_of(critic.parameters()) == before);
 }
 
+// The TD target on a cpu tape: the reference the cuda runs are held to.
+std::vector<float> cpu_td_target(Setup& cpu, const Batch& b, const std::vector<float>& eps, double alpha,
+                                 double gamma) {
+  Tape<float> tape;
+  return td_target_var(cpu.policy, cpu.critic, tape.constant(Shape{kRows, 1}, b.r.data()),
+                       tape.constant(Shape{kRows, 1}, b.alive.data()), tape.constant(Shape{kRows, kObs}, b.s_next.data()),
+                       tape.constant(Shape{kRows, kAct}, eps.data()), tape.filled(Shape{1, 1}, float(alpha)), gamma)
+      .to_host();
+}
+
 AdamOptions adam_options() {
   AdamOptions o{1e-3};
   o.eps = 1e-3;  // damps the sign of near-zero gradients, where float rounding differs
@@ -85,7 +95,7 @@ AdamOptions adam_options() {
 
 }  // namespace
 
-TEST_CASE("critic targets as tape ops on cuda equal the cpu host targets") {
+TEST_CASE("critic targets as tape ops on cuda equal the same ops on the cpu") {
   Setup cpu(Device::cpu), gpu(Device::cuda);
   QuadraticReward<float> reward(0.5, 0.1, 1.0);
   Rng data(3);
@@ -97,8 +107,7 @@ TEST_CASE("critic targets as tape ops on cuda equal the cpu host targets") {
              s_next = put(b.s_next, Shape{kRows, kObs}), alpha_v = tape.filled(Shape{1, 1}, float(alpha));
 
   const std::vector<float> eps = data.normal_vector<float>(kRows * kAct);
-  const std::vector<float> td = td_target(cpu.policy, cpu.critic, b.r.data(), b.alive.data(), b.s_next.data(),
-                                          eps.data(), kRows, alpha, gamma);
+  const std::vector<float> td = cpu_td_target(cpu, b, eps, alpha, gamma);
   Var<float> y = td_target_var(gpu.policy, gpu.critic, r, alive, s_next, put(eps, Shape{kRows, kAct}), alpha_v, gamma);
   require_close(y.to_host(), td, 1e-4, 1e-4);
 
@@ -108,13 +117,19 @@ TEST_CASE("critic targets as tape ops on cuda equal the cpu host targets") {
     o.horizon = 2;
     o.variance = variance;
     const SteveNoise<float> noise = SteveNoise<float>::draw(o, kRows, cpu.model, kAct, data);
-    const SteveTargets host = steve_targets(cpu.policy, cpu.model, cpu.critic, reward, b.r.data(), b.alive.data(),
-                                            b.s_next.data(), kRows, alpha, noise, o);
+    Tape<float> cpu_tape;
+    const std::vector<float> host =
+        steve_targets_var(cpu.policy, cpu.model, cpu.critic, reward, cpu_tape.constant(Shape{kRows, 1}, b.r.data()),
+                          cpu_tape.constant(Shape{kRows, 1}, b.alive.data()),
+                          cpu_tape.constant(Shape{kRows, kObs}, b.s_next.data()),
+                          cpu_tape.filled(Shape{1, 1}, float(alpha)),
+                          SteveNoiseVars<float>::on_tape(cpu_tape, noise, kRows, kAct, cpu.model), o)
+            .target.to_host();
     SteveTargetVars<float> ops =
         steve_targets_var(gpu.policy, gpu.model, gpu.critic, reward, r, alive, s_next, alpha_v,
                           SteveNoiseVars<float>::on_tape(tape, noise, kRows, kAct, gpu.model), o);
     CAPTURE(int(variance));
-    require_close(ops.target.to_host(), std::vector<float>(host.target.begin(), host.target.end()), 1e-4, 1e-3);
+    require_close(ops.target.to_host(), host, 1e-4, 1e-3);
   }
 }
 
@@ -149,9 +164,8 @@ TEST_CASE("a captured TD critic update equals the cpu update op by op, and repla
     REQUIRE(got.applied);
     eps_of_run.push_back(drawn_by_last_run(before));
 
-    // The same update on the cpu: host targets with the same noise, loss, Adam, Polyak.
-    const std::vector<float> y = td_target(cpu.policy, cpu.critic, b.r.data(), b.alive.data(), b.s_next.data(),
-                                           eps_of_run.back().data(), kRows, alpha, o.gamma);
+    // The same update on the cpu: targets with the same noise, loss, Adam, Polyak.
+    const std::vector<float> y = cpu_td_target(cpu, b, eps_of_run.back(), alpha, o.gamma);
     Tape<float> tape;
     Var<float> loss = cpu.critic.loss(tape, tape.constant(Shape{kRows, kObs}, b.s.data()),
                                       tape.constant(Shape{kRows, kAct}, b.a.data()), tape.constant(Shape{kRows, 1}, y.data()));
@@ -240,8 +254,7 @@ TEST_CASE("a captured TD critic update with gradient clipping equals op by op an
     Tape<float> scratch(Device::cuda);
     const std::vector<float> eps = captured.noise().normal(scratch, Shape{kRows, kAct}).to_host();
     captured.noise().set_counters(after, members);
-    const std::vector<float> target = td_target(cpu.policy, cpu.critic, batch.r.data(), batch.alive.data(),
-                                                batch.s_next.data(), eps.data(), kRows, 0.2, o.gamma);
+    const std::vector<float> target = cpu_td_target(cpu, batch, eps, 0.2, o.gamma);
     Tape<float> tape;
     Var<float> loss = cpu.critic.loss(tape, tape.constant(Shape{kRows, kObs}, batch.s.data()),
                                       tape.constant(Shape{kRows, kAct}, batch.a.data()),

@@ -1,16 +1,19 @@
 // A whole training step (forward, backward, finite check, Adam) captured once as a CUDA
 // graph and replayed on new inputs written to the same device addresses equals the same
 // steps run op by op on the cpu; a replay whose loss is not finite changes nothing. The
-// device-side gradient clip equals the cpu clip, op by op and replayed.
+// device-side gradient clip equals the cpu clip, op by op and replayed. GuardedStep decided
+// on the device, run through a CapturedGraph, equals the host-decided step on the cpu.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
+#include "autodiff/captured_graph.hpp"
 #include "autodiff/device_noise.hpp"
 #include "autodiff/modules/mlp.hpp"
 #include "autodiff/ops.hpp"
 #include "autodiff/optim/adam.hpp"
 #include "autodiff/optim/grad_clip.hpp"
+#include "autodiff/optim/guarded_step.hpp"
 #include "kernels/cuda/graph.hpp"
 #include "tests/cuda/helpers.hpp"
 #include "tests/cuda/rl_nets.hpp"
@@ -195,4 +198,47 @@ TEST_CASE("DeviceGradClip equals the cpu clip_grad_norm, op by op and replayed i
 
   // Parameters off cuda are refused by name.
   REQUIRE_THROWS_WITH(clip.clip(cpu, stream.get()), Catch::Contains("'a'") && Catch::Contains("expected cuda"));
+}
+
+// The one update sequence in its two modes: the device-decided step (warm-up runs, then a
+// captured graph) and the host-decided step on the cpu clip, skip and step alike.
+TEST_CASE("GuardedStep decided on the device through a CapturedGraph equals the host-decided step") {
+  Rng init_cpu(5), init_gpu(5);
+  MLP<float> cpu("f", {kIn, 16, 1}, Unary::tanh, init_cpu), gpu("f", {kIn, 16, 1}, Unary::tanh, init_gpu);
+  to_device(gpu.parameters(), Device::cuda);
+  Adam<float> adam_cpu(cpu.parameters(), AdamOptions{1e-2}), adam_gpu(gpu.parameters(), AdamOptions{1e-2});
+  const double clip = 0.05;  // under these gradients' norm: the clip is exercised
+  GuardedStep<float> step_cpu(adam_cpu, clip, GuardedStep<float>::Decide::on_host, "cpu");
+  GuardedStep<float> step_gpu(adam_gpu, clip, GuardedStep<float>::Decide::on_device, "gpu");
+  Tape<float> tape_cpu, tape_gpu(Device::cuda);
+  Buffer<float> x_dev(Shape{kRows, kIn}, Device::cuda), y_dev(Shape{kRows, 1}, Device::cuda);
+  CapturedGraph graph("GuardedStep test");
+  auto gpu_work = [&] {
+    tape_gpu.reset();
+    Var<float> err = sub(gpu.forward(tape_gpu, tape_gpu.constant(x_dev.view())), tape_gpu.constant(y_dev.view()));
+    step_gpu.run(tape_gpu, mean(square(err)));
+  };
+  Rng data(13);
+  for (int i = 0; i < 7; ++i) {
+    CAPTURE(i);
+    std::vector<float> x = data.normal_vector<float>(kRows * kIn), y = data.normal_vector<float>(kRows);
+    if (i == 4) y[3] = NAN;  // a replay whose loss and gradients are not finite
+    x_dev.copy_from_host(x);
+    y_dev.copy_from_host(y);
+    REQUIRE(graph.run(tape_gpu.stream(), gpu_work) == (i >= CapturedGraph::kWarmupRuns));
+    tape_cpu.reset();
+    Var<float> err = sub(cpu.forward(tape_cpu, tape_cpu.constant(Shape{kRows, kIn}, x.data())),
+                         tape_cpu.constant(Shape{kRows, 1}, y.data()));
+    step_cpu.run(tape_cpu, mean(square(err)));
+    REQUIRE(step_cpu.stepped() == (i != 4));
+    REQUIRE(step_gpu.stepped() == step_cpu.stepped());
+    if (i != 4)  // the gradients the steps read: clipped alike
+      cuda::test::require_close(cuda::test::grads_of(gpu.parameters()), cuda::test::grads_of(cpu.parameters()), 1e-6,
+                                1e-3);
+    cuda::test::require_close(values_of(gpu.parameters()), values_of(cpu.parameters()), 1e-5, 1e-4);
+  }
+  REQUIRE(graph.captured());
+  REQUIRE(graph.runs() == 7);
+  REQUIRE(adam_gpu.steps() == 6);
+  REQUIRE(adam_cpu.steps() == 6);
 }

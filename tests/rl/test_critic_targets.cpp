@@ -1,5 +1,7 @@
-// Critic targets: the inverse-variance combination on constructed cases, and STEVE
-// against the one-step TD target where they must agree.
+// Critic targets (rl/critic_targets.hpp, tape ops): the inverse-variance combination on
+// constructed cases, STEVE against the one-step TD target where they must agree, and
+// inputs of the wrong shape. Their values against plain float64 loops are in
+// test_reference_values.cpp.
 #include <catch2/catch.hpp>
 #include <cmath>
 
@@ -11,26 +13,88 @@ using namespace maac;
 using namespace maac::rl;
 using maac::rl::test::TinySetup;
 
+namespace {
+
+// STEVE's outputs read back, horizon-major ([(H_c + 1) n]) like the reference loops.
+struct SteveValues {
+  std::vector<double> target, means, variances, weights;
+};
+
+std::vector<double> flat(const std::vector<Var<double>>& per_horizon) {
+  std::vector<double> out;
+  for (Var<double> v : per_horizon) {
+    const std::vector<double> h = v.to_host();
+    out.insert(out.end(), h.begin(), h.end());
+  }
+  return out;
+}
+
+SteveValues values_of(const SteveTargetVars<double>& v) {
+  return {v.target.to_host(), flat(v.means), flat(v.variances), flat(v.weights)};
+}
+
+// The combination alone, on per-horizon rows [1, n] given horizon-major.
+SteveValues combine(const std::vector<double>& means, const std::vector<double>& variances, int64_t n, double eps) {
+  Tape<double> tape;
+  SteveTargetVars<double> v;
+  for (size_t h = 0; h < means.size() / size_t(n); ++h)
+    v.means.push_back(tape.constant(Shape{1, n}, means.data() + h * size_t(n)));
+  for (size_t h = 0; h < variances.size() / size_t(n); ++h)
+    v.variances.push_back(tape.constant(Shape{1, n}, variances.data() + h * size_t(n)));
+  steve_combine_var(v, eps);
+  return values_of(v);
+}
+
+// Host arrays r, alive [n], s1 [n, obs] on a fresh tape.
+struct Inputs {
+  Tape<double> tape;
+  Var<double> r, alive, s1, alpha;
+  Inputs(const std::vector<double>& r_host, const std::vector<double>& alive_host, const std::vector<double>& s1_host,
+         int64_t obs, double alpha_value) {
+    const int64_t n = int64_t(r_host.size());
+    r = tape.constant(Shape{n, 1}, r_host.data());
+    alive = tape.constant(Shape{n, 1}, alive_host.data());
+    s1 = tape.constant(Shape{n, obs}, s1_host.data());
+    alpha = tape.filled(Shape{1, 1}, alpha_value);
+  }
+};
+
+std::vector<double> td(TinySetup& t, Inputs& in, const std::vector<double>& eps, double gamma) {
+  const int64_t n = in.r.rows();
+  return td_target_var(t.policy, t.critic, in.r, in.alive, in.s1, in.tape.constant(Shape{n, t.act}, eps.data()),
+                       in.alpha, gamma)
+      .to_host();
+}
+
+SteveValues steve(TinySetup& t, const RewardModel<double>& reward, Inputs& in, const SteveNoise<double>& z,
+                  const SteveOptions& o) {
+  const int64_t n = in.r.rows();
+  return values_of(steve_targets_var(t.policy, t.model, t.critic, reward, in.r, in.alive, in.s1, in.alpha,
+                                     SteveNoiseVars<double>::on_tape(in.tape, z, n, t.act, t.model), o));
+}
+
+}  // namespace
+
 TEST_CASE("STEVE weights: equal variances average, a zero variance takes the weight") {
   // Two rows, three horizons (horizon-major).
   std::vector<double> means{1.0, 10.0, 2.0, 20.0, 6.0, 60.0};
-  SteveTargets eq = steve_combine(means, {0.5, 2.0, 0.5, 2.0, 0.5, 2.0}, 2, 1e-8);
+  SteveValues eq = combine(means, {0.5, 2.0, 0.5, 2.0, 0.5, 2.0}, 2, 1e-8);
   REQUIRE(eq.target[0] == Approx(3.0).epsilon(1e-12));
   REQUIRE(eq.target[1] == Approx(30.0).epsilon(1e-12));
   for (double w : eq.weights) REQUIRE(w == Approx(1.0 / 3).epsilon(1e-12));
 
   // Authors' case: h = 0 has variance exactly 0 and gets all but ~1e-8 of the weight.
-  SteveTargets zero = steve_combine(means, {0.0, 0.0, 1.0, 1.0, 4.0, 4.0}, 2, 1e-8);
+  SteveValues zero = combine(means, {0.0, 0.0, 1.0, 1.0, 4.0, 4.0}, 2, 1e-8);
   REQUIRE(zero.weights[0] > 1.0 - 1e-7);
   REQUIRE(zero.target[0] == Approx(1.0).epsilon(1e-6));
   REQUIRE(zero.target[1] == Approx(10.0).epsilon(1e-6));
 
   // Inverse-variance: variances 1 and 4 weigh 4:1.
-  SteveTargets two = steve_combine({0.0, 5.0}, {1.0, 4.0}, 1, 1e-12);
+  SteveValues two = combine({0.0, 5.0}, {1.0, 4.0}, 1, 1e-12);
   REQUIRE(two.weights[0] == Approx(0.8).epsilon(1e-9));
   REQUIRE(two.target[0] == Approx(1.0).epsilon(1e-9));
-  REQUIRE_THROWS_AS(steve_combine({1.0, 2.0}, {1.0}, 1, 1e-8), std::invalid_argument);
-  REQUIRE_THROWS_AS(steve_combine({1.0}, {-1.0}, 1, 1e-8), std::invalid_argument);
+  REQUIRE_THROWS_AS(combine({1.0, 2.0}, {1.0}, 1, 1e-8), std::invalid_argument);
+  REQUIRE_THROWS_AS(combine({1.0}, {-1.0}, 1, 1e-8), std::invalid_argument);
 }
 
 TEST_CASE("STEVE targets against the one-step TD target") {
@@ -46,14 +110,13 @@ TEST_CASE("STEVE targets against the one-step TD target") {
   o.gamma = gamma;
   o.horizon = 0;
   auto noise0 = SteveNoise<double>::draw(o, n, t.model, t.act, rng);
-  std::vector<double> td =
-      td_target(t.policy, t.critic, r.data(), alive.data(), s1.data(), noise0.next_eps.data(), n, alpha, gamma);
+  Inputs in(r, alive, s1, t.obs, alpha);
+  std::vector<double> y = td(t, in, noise0.next_eps, gamma);
   // H_c = 0: one horizon, weight 1, and the per-member mean is the TD target.
-  SteveTargets h0 =
-      steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha, noise0, o);
-  for (int64_t i = 0; i < n; ++i) REQUIRE(h0.target[i] == Approx(td[i]).epsilon(1e-12));
+  SteveValues h0 = steve(t, reward, in, noise0, o);
+  for (int64_t i = 0; i < n; ++i) REQUIRE(h0.target[i] == Approx(y[i]).epsilon(1e-12));
   // A terminated transition's target is its reward.
-  REQUIRE(td[2] == Approx(r[2]).epsilon(1e-12));
+  REQUIRE(y[2] == Approx(r[2]).epsilon(1e-12));
 
   // The h = 0 variance is the spread of the two target Qs (members agree at h = 0).
   {
@@ -64,7 +127,7 @@ TEST_CASE("STEVE targets against the one-step TD target") {
     for (int64_t i = 0; i < n; ++i) {
       // The TD target by hand, with the target networks (which differ from the online ones).
       double v = std::min(q[0].value()[i], q[1].value()[i]) - alpha * pi.log_prob.value()[i];
-      REQUIRE(td[i] == Approx(r[i] + gamma * alive[i] * v).epsilon(1e-12));
+      REQUIRE(y[i] == Approx(r[i] + gamma * alive[i] * v).epsilon(1e-12));
       double d = gamma * alive[i] * (q[0].value()[i] - q[1].value()[i]) / 2;
       REQUIRE(h0.variances[i] == Approx(d * d).epsilon(1e-9).margin(1e-15));
     }
@@ -73,21 +136,19 @@ TEST_CASE("STEVE targets against the one-step TD target") {
   o.horizon = 2;
   auto noise2 = SteveNoise<double>::draw(o, n, t.model, t.act, rng);
   noise2.next_eps = noise0.next_eps;
-  SteveTargets twin =
-      steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha, noise2, o);
+  SteveValues twin = steve(t, reward, in, noise2, o);
   o.variance = SteveVariance::authors_zero_h0;
-  SteveTargets authors =
-      steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha, noise2, o);
+  SteveValues authors = steve(t, reward, in, noise2, o);
   for (int64_t i = 0; i < n; ++i) {
     // h = 0 means are the TD target in both variants.
-    REQUIRE(twin.means[i] == Approx(td[i]).epsilon(1e-12));
+    REQUIRE(twin.means[i] == Approx(y[i]).epsilon(1e-12));
     // Authors' variant: zero variance at h = 0, so the target is the TD target.
     REQUIRE(authors.variances[i] == 0.0);
     // ... (almost) all the weight: the rest can move it by at most its share of the spread.
     if (alive[i] > 0) REQUIRE(authors.weights[i] > 0.9);  // a terminated row has no spread anywhere
     double spread = 0;
-    for (int64_t h = 1; h <= 2; ++h) spread = std::max(spread, std::fabs(authors.means[h * n + i] - td[i]));
-    REQUIRE(std::fabs(authors.target[i] - td[i]) <= (1 - authors.weights[i]) * spread + 1e-12);
+    for (int64_t h = 1; h <= 2; ++h) spread = std::max(spread, std::fabs(authors.means[h * n + i] - y[i]));
+    REQUIRE(std::fabs(authors.target[i] - y[i]) <= (1 - authors.weights[i]) * spread + 1e-12);
     double wsum = 0, lo = 1e300, hi = -1e300;
     for (int64_t h = 0; h <= 2; ++h) {
       wsum += twin.weights[h * n + i];
@@ -100,14 +161,52 @@ TEST_CASE("STEVE targets against the one-step TD target") {
   }
   SteveNoise<double> short_noise = noise2;
   short_noise.model_eps[1].pop_back();
-  REQUIRE_THROWS_AS(
-      steve_targets(t.policy, t.model, t.critic, reward, r.data(), alive.data(), s1.data(), n, alpha, short_noise, o),
-      std::invalid_argument);
+  REQUIRE_THROWS_AS(steve(t, reward, in, short_noise, o), std::invalid_argument);
   // Live transitions: longer horizons see the members disagree, so they have variance.
   REQUIRE(authors.variances[1 * n + 0] > 0.0);
   REQUIRE(twin.variances[2 * n + 1] > 0.0);
   // The terminated row's candidates are all its reward: no spread, equal weights.
   for (int64_t h = 0; h <= 2; ++h) REQUIRE(twin.means[h * n + 2] == Approx(r[2]).epsilon(1e-12));
+}
+
+TEST_CASE("critic targets are constants built under NoGrad") {
+  TinySetup t;
+  Rng rng(11);
+  const std::vector<double> r = rng.normal_vector<double>(t.n), alive{1, 1, 0, 1},
+                            s1 = rng.normal_vector<double>(t.n * t.obs), eps = rng.normal_vector<double>(t.n * t.act);
+  Inputs in(r, alive, s1, t.obs, 0.3);
+  Var<double> y = td_target_var(t.policy, t.critic, in.r, in.alive, in.s1,
+                                in.tape.constant(Shape{t.n, t.act}, eps.data()), in.alpha, 0.9);
+  REQUIRE(y.shape() == Shape{t.n, 1});
+  REQUIRE_FALSE(y.requires_grad());
+  SteveOptions o;
+  o.horizon = 1;
+  QuadraticReward<double> reward(0.5, 0.1, 1.0, 1.0);
+  const SteveNoise<double> z = SteveNoise<double>::draw(o, t.n, t.model, t.act, rng);
+  SteveTargetVars<double> v = steve_targets_var(t.policy, t.model, t.critic, reward, in.r, in.alive, in.s1, in.alpha,
+                                                SteveNoiseVars<double>::on_tape(in.tape, z, t.n, t.act, t.model), o);
+  REQUIRE(v.target.shape() == Shape{t.n, 1});
+  REQUIRE_FALSE(v.target.requires_grad());
+  REQUIRE(v.means.size() == 2);
+  REQUIRE(in.tape.record_count() == 0);
+}
+
+TEST_CASE("critic targets reject inputs of the wrong shape") {
+  TinySetup t;
+  Tape<double> tape;
+  Var<double> r = tape.filled(Shape{t.n, 1}, 0.0), s = tape.filled(Shape{t.n, t.obs}, 0.0);
+  Var<double> eps = tape.filled(Shape{t.n, t.act}, 0.0), alpha = tape.filled(Shape{1, 1}, 0.1);
+  REQUIRE_THROWS_AS(td_target_var(t.policy, t.critic, r, r, s, eps, tape.filled(Shape{t.n, 1}, 0.1), 0.9),
+                    std::invalid_argument);
+  REQUIRE_THROWS_AS(td_target_var(t.policy, t.critic, r, tape.filled(Shape{1, t.n}, 1.0), s, eps, alpha, 0.9),
+                    std::invalid_argument);
+  REQUIRE_THROWS_AS(td_target_var(t.policy, t.critic, r, r, s, eps, alpha, 1.5), std::invalid_argument);
+  SteveOptions o;
+  o.horizon = 1;
+  SteveNoiseVars<double> short_noise{eps, {}, {}};
+  QuadraticReward<double> reward(0.5, 0.1);
+  REQUIRE_THROWS_AS(steve_targets_var(t.policy, t.model, t.critic, reward, r, r, s, alpha, short_noise, o),
+                    std::invalid_argument);
 }
 
 TEST_CASE("entropy temperature moves alpha toward the target entropy") {

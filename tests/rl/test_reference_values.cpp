@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "rl/critic_target_ops.hpp"
 #include "rl/critic_targets.hpp"
 #include "rl/maac_objective.hpp"
 
@@ -513,8 +512,6 @@ TEST_CASE("the TD target equals a plain float64 loop") {
   const Vec r = rng.normal_vector<double>(kN), alive{1, 0, 1}, s_next = rng.normal_vector<double>(kN * kObs);
   const Vec eps = rng.normal_vector<double>(kN * kAct);
   const double gamma = 0.9;
-  const std::vector<double> host =
-      td_target(P.policy, P.critic, r.data(), alive.data(), s_next.data(), eps.data(), kN, kAlpha, gamma);
   Tape<double> tape;
   Var<double> y = td_target_var(P.policy, P.critic, tape.constant(Shape{kN, 1}, r.data()),
                                 tape.constant(Shape{kN, 1}, alive.data()), tape.constant(Shape{kN, kObs}, s_next.data()),
@@ -525,7 +522,6 @@ TEST_CASE("the TD target equals a plain float64 loop") {
     const auto pi = P.pi(s, row(eps, i, kAct));
     const double v = std::min(P.q(0, s, pi.a, true), P.q(1, s, pi.a, true)) - kAlpha * pi.log_prob;
     const double want = r[size_t(i)] + gamma * alive[size_t(i)] * v;
-    require_near(host[size_t(i)], want, "td_target row " + std::to_string(i));
     require_near(y.value()[i], want, "td_target_var row " + std::to_string(i));
   }
 }
@@ -535,81 +531,77 @@ TEST_CASE("STEVE per-horizon means, variances, weights and targets equal plain f
   Rng rng(53);
   const Vec r = rng.normal_vector<double>(kN), alive{1, 0, 1}, s_next = rng.normal_vector<double>(kN * kObs);
   bool rollout_terminated = false;
-  for (SteveVariance variance : {SteveVariance::members_and_twins, SteveVariance::authors_zero_h0})
-    for (ModelNoiseScale noise_scale : {ModelNoiseScale::std_dev, ModelNoiseScale::variance})
-      for (bool terminating : {false, true}) {
-        SteveOptions o;
-        o.horizon = 2;
-        o.gamma = 0.9;
-        o.variance = variance;
-        o.model_noise = noise_scale;
-        const SteveNoise<double> z = SteveNoise<double>::draw(o, kN, P.model, kAct, rng);
-        // The terminating reward ends some member rollouts at their first model step:
-        // the threshold sits between the |s_2,0| of the member rows (found without it).
-        double above = 0.0;
-        if (terminating) {
-          Vec first;
-          // s_2 of every (m, i): one model step from s' with the shared a_1.
-          for (int64_t m = 0; m < kM; ++m)
+  for (int64_t horizon : {0, 1, 2})
+    for (SteveVariance variance : {SteveVariance::members_and_twins, SteveVariance::authors_zero_h0})
+      for (ModelNoiseScale noise_scale : {ModelNoiseScale::std_dev, ModelNoiseScale::variance})
+        for (bool terminating : {false, true}) {
+          if (terminating && horizon == 0) continue;  // no model step to end
+          SteveOptions o;
+          o.horizon = horizon;
+          o.gamma = 0.9;
+          o.variance = variance;
+          o.model_noise = noise_scale;
+          const SteveNoise<double> z = SteveNoise<double>::draw(o, kN, P.model, kAct, rng);
+          // The terminating reward ends some member rollouts at their first model step:
+          // the threshold sits between the |s_2,0| of the member rows (found without it).
+          double above = 0.0;
+          if (terminating) {
+            Vec first;
+            // s_2 of every (m, i): one model step from s' with the shared a_1.
+            for (int64_t m = 0; m < kM; ++m)
+              for (int64_t i = 0; i < kN; ++i) {
+                const auto pi = P.pi(row(s_next, i, kObs), row(z.next_eps, i, kAct));
+                const Vec s2 = P.step(row(s_next, i, kObs), pi.a, m, row(z.model_eps[0], m * kN + i, kObs), noise_scale);
+                first.push_back(std::fabs(s2[0]));
+              }
+            std::sort(first.begin(), first.end());
+            above = 0.5 * (first[first.size() / 2 - 1] + first[first.size() / 2]);
+          }
+          CAPTURE(horizon, int(variance), int(noise_scale), terminating, above);
+          QuadraticReward<double> reward(0.5, 0.1, 1.0, above);
+          const RewardRef ref_reward = quadratic_ref(0.5, 0.1, 1.0, above);
+          const SteveRef ref = steve_reference(P, ref_reward, r, alive, s_next, kAlpha, z, o);
+          if (terminating) {
+            const SteveRef free = steve_reference(P, quadratic_ref(0.5, 0.1, 1.0, 0.0), r, alive, s_next, kAlpha, z, o);
+            for (size_t k = 0; k < ref.means.size(); ++k) rollout_terminated |= std::fabs(ref.means[k] - free.means[k]) > 1e-6;
+          }
+          Tape<double> tape;
+          const SteveTargetVars<double> ops = steve_targets_var(
+              P.policy, P.model, P.critic, reward, tape.constant(Shape{kN, 1}, r.data()),
+              tape.constant(Shape{kN, 1}, alive.data()), tape.constant(Shape{kN, kObs}, s_next.data()),
+              tape.filled(Shape{1, 1}, kAlpha), SteveNoiseVars<double>::on_tape(tape, z, kN, kAct, P.model), o);
+          REQUIRE(ref.means.size() == size_t((o.horizon + 1) * kN));
+          REQUIRE(ops.means.size() == size_t(o.horizon + 1));
+          for (int64_t h = 0; h <= o.horizon; ++h)
             for (int64_t i = 0; i < kN; ++i) {
-              const auto pi = P.pi(row(s_next, i, kObs), row(z.next_eps, i, kAct));
-              const Vec s2 = P.step(row(s_next, i, kObs), pi.a, m, row(z.model_eps[0], m * kN + i, kObs), noise_scale);
-              first.push_back(std::fabs(s2[0]));
+              const size_t k = size_t(h * kN + i);
+              const std::string at = " h = " + std::to_string(h) + ", row " + std::to_string(i);
+              require_near(ops.means[size_t(h)].value()[i], ref.means[k], "op mean" + at);
+              require_variance_near(ops.variances[size_t(h)].value()[i], ref.variances[k], "op variance" + at);
+              require_near(ops.weights[size_t(h)].value()[i], ref.weights[k], "op weight" + at);
             }
-          std::sort(first.begin(), first.end());
-          above = 0.5 * (first[first.size() / 2 - 1] + first[first.size() / 2]);
-        }
-        CAPTURE(int(variance), int(noise_scale), terminating, above);
-        QuadraticReward<double> reward(0.5, 0.1, 1.0, above);
-        const RewardRef ref_reward = quadratic_ref(0.5, 0.1, 1.0, above);
-        const SteveRef ref = steve_reference(P, ref_reward, r, alive, s_next, kAlpha, z, o);
-        if (terminating) {
-          const SteveRef free = steve_reference(P, quadratic_ref(0.5, 0.1, 1.0, 0.0), r, alive, s_next, kAlpha, z, o);
-          for (size_t k = 0; k < ref.means.size(); ++k) rollout_terminated |= std::fabs(ref.means[k] - free.means[k]) > 1e-6;
-        }
-        const SteveTargets host = steve_targets(P.policy, P.model, P.critic, reward, r.data(), alive.data(),
-                                                s_next.data(), kN, kAlpha, z, o);
-        Tape<double> tape;
-        const SteveTargetVars<double> ops = steve_targets_var(
-            P.policy, P.model, P.critic, reward, tape.constant(Shape{kN, 1}, r.data()),
-            tape.constant(Shape{kN, 1}, alive.data()), tape.constant(Shape{kN, kObs}, s_next.data()),
-            tape.filled(Shape{1, 1}, kAlpha), SteveNoiseVars<double>::on_tape(tape, z, kN, kAct, P.model), o);
-        REQUIRE(host.means.size() == ref.means.size());
-        REQUIRE(ops.means.size() == size_t(o.horizon + 1));
-        for (int64_t h = 0; h <= o.horizon; ++h)
           for (int64_t i = 0; i < kN; ++i) {
-            const size_t k = size_t(h * kN + i);
-            const std::string at = " h = " + std::to_string(h) + ", row " + std::to_string(i);
-            require_near(host.means[k], ref.means[k], "host mean" + at);
-            require_near(ops.means[size_t(h)].value()[i], ref.means[k], "op mean" + at);
-            require_variance_near(host.variances[k], ref.variances[k], "host variance" + at);
-            require_variance_near(ops.variances[size_t(h)].value()[i], ref.variances[k], "op variance" + at);
-            require_near(host.weights[k], ref.weights[k], "host weight" + at);
-            require_near(ops.weights[size_t(h)].value()[i], ref.weights[k], "op weight" + at);
+            require_near(ops.target.value()[i], ref.target[size_t(i)], "op target row " + std::to_string(i));
+            // Weights sum to 1 per row.
+            double total = 0.0;
+            for (int64_t h = 0; h <= o.horizon; ++h) total += ref.weights[size_t(h * kN + i)];
+            REQUIRE(total == Approx(1.0).epsilon(1e-14));
           }
-        for (int64_t i = 0; i < kN; ++i) {
-          require_near(host.target[size_t(i)], ref.target[size_t(i)], "host target row " + std::to_string(i));
-          require_near(ops.target.value()[i], ref.target[size_t(i)], "op target row " + std::to_string(i));
-          // Weights sum to 1 per row.
-          double total = 0.0;
-          for (int64_t h = 0; h <= o.horizon; ++h) total += ref.weights[size_t(h * kN + i)];
-          REQUIRE(total == Approx(1.0).epsilon(1e-14));
-        }
-        // The terminated transition (row 1): every candidate is r, variances 0, equal weights.
-        for (int64_t h = 0; h <= o.horizon; ++h) {
-          require_near(ref.means[size_t(h * kN + 1)], r[1], "terminated transition's mean");
-          REQUIRE(ref.variances[size_t(h * kN + 1)] < 1e-28);
-          REQUIRE(ref.weights[size_t(h * kN + 1)] == Approx(1.0 / 3.0).epsilon(1e-14));
-        }
-        // h = 0: the twin spread only (members share a_1), or exactly 0 in the authors' mode.
-        for (int64_t i : {0, 2}) {
-          if (variance == SteveVariance::authors_zero_h0) {
-            REQUIRE(ref.variances[size_t(i)] < 1e-28);
-            REQUIRE(host.variances[size_t(i)] == 0.0);
-          } else {
-            REQUIRE(ref.variances[size_t(i)] > 1e-8);
+          // The terminated transition (row 1): every candidate is r, variances 0, equal weights.
+          for (int64_t h = 0; h <= o.horizon; ++h) {
+            require_near(ref.means[size_t(h * kN + 1)], r[1], "terminated transition's mean");
+            REQUIRE(ref.variances[size_t(h * kN + 1)] < 1e-28);
+            REQUIRE(ref.weights[size_t(h * kN + 1)] == Approx(1.0 / double(o.horizon + 1)).epsilon(1e-14));
+          }
+          // h = 0: the twin spread only (members share a_1), or exactly 0 in the authors' mode.
+          for (int64_t i : {0, 2}) {
+            if (variance == SteveVariance::authors_zero_h0) {
+              REQUIRE(ref.variances[size_t(i)] < 1e-28);
+              REQUIRE(ops.variances[0].value()[i] == 0.0);
+            } else {
+              REQUIRE(ref.variances[size_t(i)] > 1e-8);
+            }
           }
         }
-      }
   REQUIRE(rollout_terminated);
 }
