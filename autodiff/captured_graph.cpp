@@ -1,28 +1,22 @@
-// The CUDA graph itself lives in kernels/cuda/graph.hpp; without the CUDA backend this
-// file is the op-by-op fallback (like autodiff/device.cpp, it asks the build).
+// The CUDA graph itself is kernels::StreamGraph; where the build has none, every run is
+// op by op.
 #include "autodiff/captured_graph.hpp"
 
 #include <stdexcept>
 #include <utility>
 
-#ifdef MAAC_HAVE_CUDA
-#include "kernels/cuda/graph.hpp"
-#endif
+#include "kernels/graph.hpp"
 
 namespace maac {
 
-#ifdef MAAC_HAVE_CUDA
 struct CapturedGraph::Graph {
-  cuda::Graph graph;
+  kernels::StreamGraph graph;
 };
-#else
-struct CapturedGraph::Graph {};
-#endif
 
 CapturedGraph::CapturedGraph(std::string who, std::string on_capture_failure, bool capture)
     : who_(std::move(who)),
       on_failure_(std::move(on_capture_failure)),
-      capture_(capture && device::have_cuda),
+      capture_(capture && kernels::StreamGraph::available()),
       graph_(std::make_unique<Graph>()) {}
 
 CapturedGraph::~CapturedGraph() = default;
@@ -33,8 +27,7 @@ bool CapturedGraph::run(cuda::Stream stream, const std::function<void()>& work) 
     run_op_by_op(work);
     return false;
   }
-#ifdef MAAC_HAVE_CUDA
-  cuda::Graph& graph = graph_->graph;
+  kernels::StreamGraph& graph = graph_->graph;
   if (!graph.captured()) {
     // Nothing runs while capturing: the launch below is this run's update.
     try {
@@ -49,10 +42,6 @@ bool CapturedGraph::run(cuda::Stream stream, const std::function<void()>& work) 
   graph.launch(stream);
   ++runs_;
   return true;
-#else
-  (void)stream;
-  throw std::logic_error(who_ + ": capture is on in a build without CUDA");  // unreachable: capture_ is false
-#endif
 }
 
 void CapturedGraph::run_op_by_op(const std::function<void()>& work) {
@@ -62,20 +51,8 @@ void CapturedGraph::run_op_by_op(const std::function<void()>& work) {
 
 void CapturedGraph::recapture() { graph_ = std::make_unique<Graph>(); }
 
-bool CapturedGraph::captured() const {
-#ifdef MAAC_HAVE_CUDA
-  return graph_->graph.captured();
-#else
-  return false;
-#endif
-}
+bool CapturedGraph::captured() const { return graph_->graph.captured(); }
 
-size_t CapturedGraph::graph_nodes() const {
-#ifdef MAAC_HAVE_CUDA
-  return graph_->graph.node_count();
-#else
-  return 0;
-#endif
-}
+size_t CapturedGraph::graph_nodes() const { return graph_->graph.node_count(); }
 
 }  // namespace maac

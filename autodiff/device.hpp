@@ -1,6 +1,6 @@
 // Where tensors live, and the few memory calls autodiff makes on them. Plain C++: the
-// CUDA calls sit in device.cpp behind MAAC_HAVE_CUDA (set by CMake when the CUDA backend
-// is built), so CPU-only builds compile and link this unchanged.
+// device side goes through kernels/memory.hpp, which knows whether the build has the
+// CUDA backend, so CPU-only builds compile and link this unchanged.
 //
 // Stream rule for every call that takes a cuda::Stream: a stream the caller created (a
 // tape's) orders the work on that stream and returns without waiting, except copies into
@@ -13,21 +13,10 @@
 #include <string>
 
 #include "kernels/cuda/stream.hpp"
+#include "kernels/where.hpp"  // Device, device_name: shared with kernels/, which picks the code per device
 
 namespace maac {
-
-enum class Device { cpu, cuda };
-inline const char* device_name(Device d) { return d == Device::cpu ? "cpu" : "cuda"; }
-
 namespace device {
-
-// True when this build links the CUDA backend. Code calling kernels/cuda entry points
-// guards them with `if constexpr (device::have_cuda)` so a CPU-only build still links.
-#ifdef MAAC_HAVE_CUDA
-inline constexpr bool have_cuda = true;
-#else
-inline constexpr bool have_cuda = false;
-#endif
 
 // Whether `d` is usable here: cpu always; cuda when the build has it and a GPU exists.
 bool available(Device d);

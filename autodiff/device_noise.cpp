@@ -3,8 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/cuda/members.hpp"
-#include "kernels/cuda/random.hpp"
+#include "kernels/random.hpp"
 
 namespace maac {
 namespace {
@@ -26,7 +25,7 @@ DeviceNoise::~DeviceNoise() { device::release(counters_, Device::cuda); }
 template <class T> Var<T> DeviceNoise::normal(Tape<T>& tape, Shape shape) {
   require_cuda_tape(tape, "normal");
   Var<T> v = tape.result(shape, false);
-  if constexpr (device::have_cuda) cuda::fill_normal(v.value(), shape.numel(), seed_, counters_, tape.stream());
+  kernels::fill_normal(tape.where(), v.value(), shape.numel(), seed_, counters_);
   return v;
 }
 
@@ -35,7 +34,7 @@ const int32_t* DeviceNoise::members(Tape<T>& tape, int64_t n, const int32_t* poo
   require_cuda_tape(tape, "members");
   int32_t* out = tape.indices(n);
   // A different key from the normals' keeps the two streams of numbers apart.
-  if constexpr (device::have_cuda) cuda::draw_members(out, n, pool, pool_size, ~seed_, counters_ + 1, tape.stream());
+  kernels::draw_members(tape.where(), out, n, pool, pool_size, ~seed_, counters_ + 1);
   return out;
 }
 

@@ -15,7 +15,7 @@ using math::Unary;
 // --- linear algebra (ops/linear.cpp) ---
 template <class T> Var<T> matmul(Var<T> a, Var<T> b);                 // [n,k] x [k,m] -> [n,m]
 // f(x[n,in] w[in,out] + b[1,out]); an activation other than the identity is fused with
-// the bias (one kernel each way on cuda, see ops/bias_activation.hpp).
+// the bias (one kernel each way on cuda, see kernels/dense.hpp).
 template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b, Unary activation = Unary::identity);
 template <class T> Var<T> add_bias(Var<T> x, Var<T> b);               // x[..,n,d] + b[..,1,d]
 

@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/cuda/pointwise.hpp"
+#include "kernels/elementwise.hpp"
 
 namespace maac {
 
@@ -137,24 +137,24 @@ template <class T> void Tape<T>::backward(Var<T> out, const T* seed) {
   if (!out.requires_grad())
     throw std::invalid_argument("Tape::backward: output does not depend on any parameter or input");
   Node& o = node(out.id);
-  if constexpr (device::have_cuda) {
-    if (device_ == Device::cuda) {
-      // Every intermediate gradient lives in grads_: one memset per chunk zeroes them all.
-      grads_->zero_used(stream());
-      int64_t n = o.shape.numel();
-      if (n == 1 && seed[0] == T(1)) {
-        cuda::affine(o.grad, o.grad, 1, T(1), T(1), false, stream());  // g = g + 1, no upload
-      } else {
-        T* s = scratch(n);
-        device::copy(s, device_, seed, Device::cpu, sizeof(T) * static_cast<size_t>(n), stream());
-        cuda::affine(s, o.grad, n, T(1), T(0), true, stream());
-      }
+  const int64_t n = o.shape.numel();
+  // Zero the intermediate gradients where they live: on cuda all of them are in grads_
+  // (one memset per chunk), on cpu they are spread over the host arena.
+  if (grads_) grads_->zero_used(stream());
+  else
+    for (Node& nd : nodes_)
+      if (nd.grad && !nd.external_grad) std::fill_n(nd.grad, nd.shape.numel(), T(0));
+  // Seed: g += seed. A scalar seed of 1 needs no upload (g = g + 1).
+  if (n == 1 && seed[0] == T(1)) {
+    kernels::affine(where(), o.grad, o.grad, 1, T(1), T(1));
+  } else {
+    const T* s = seed;  // host memory: staged on the tape's device first where that differs
+    if (device_ != Device::cpu) {
+      T* staged = scratch(n);
+      device::copy(staged, device_, seed, Device::cpu, sizeof(T) * static_cast<size_t>(n), stream());
+      s = staged;
     }
-  }
-  if (device_ == Device::cpu) {
-    for (Node& n : nodes_)
-      if (n.grad && !n.external_grad) std::fill_n(n.grad, n.shape.numel(), T(0));
-    for (int64_t i = 0; i < o.shape.numel(); ++i) o.grad[i] += seed[i];
+    kernels::axpy(where(), T(1), s, o.grad, n);
   }
   // Only records at or before the output matter; replay them newest first.
   for (auto r = records_.rbegin(); r != records_.rend(); ++r)

@@ -78,6 +78,8 @@ class Tape {
   Device device() const { return device_; }
   // The stream all of this tape's device work is ordered on (default_stream on cpu).
   cuda::Stream stream() const { return stream_.get(); }
+  // Device and stream together: the first argument of every kernels/ entry an op calls.
+  kernels::Where where() const { return {device_, stream_.get()}; }
 
   // Leaves. constant: no gradient. input: a leaf whose gradient backward() fills.
   // param: aliases the parameter's value, and backward() accumulates into its gradient;

@@ -1,13 +1,14 @@
 // Argument checks and broadcast set-up shared by the op files.
-// Device dispatch: each op runs its cuda branch first, on the tape's stream, inside
-// `if constexpr (device::have_cuda)` (so a CPU-only build drops the cuda calls and still
-// links), and returns; the cpu code below it is the original CPU implementation.
+// Devices: an op never branches on one. It checks its arguments, makes its result node,
+// makes one kernels/ call with the tape's Where (tape.where(): device and stream) and
+// records its backward, which makes its own kernels/ call the same way; kernels/ picks
+// the CPU or the CUDA code (docs/style.md, "Adding an op").
 #pragma once
 #include <stdexcept>
 #include <string>
 
 #include "autodiff/ops.hpp"
-#include "kernels/cpu/elementwise.hpp"
+#include "kernels/elementwise.hpp"  // kernels::Broadcast
 
 namespace maac::detail {
 
@@ -33,12 +34,9 @@ inline void check_unary(const char* op, Unary f) {
     fail(op, "activation " + std::to_string(int(f)) + " is not a math::Unary value");
 }
 
-// Whether an op on tape t runs on the GPU (use inside `if constexpr (device::have_cuda)`).
-template <class T> bool on_cuda(const Tape<T>& t) { return t.device() == Device::cuda; }
-
 // Where operand b finds element (m, r, c) of a: stride 0 on b's size-1 dimensions.
-inline cpu::Broadcast broadcast_layout(const Shape& sa, const Shape& sb) {
-  cpu::Broadcast bc;
+inline kernels::Broadcast broadcast_layout(const Shape& sa, const Shape& sb) {
+  kernels::Broadcast bc;
   bc.B = sa.batch(); bc.R = sa.rows(); bc.C = sa.cols();
   bc.sc = sb.cols() == 1 ? 0 : 1;
   bc.sr = sb.rows() == 1 ? 0 : sb.cols();
@@ -47,7 +45,7 @@ inline cpu::Broadcast broadcast_layout(const Shape& sa, const Shape& sb) {
 }
 
 // The same, after checking that b (rank <= a's) equals a or has size 1 where it differs.
-template <class T> cpu::Broadcast broadcast_of(const char* op, Var<T> a, Var<T> b) {
+template <class T> kernels::Broadcast broadcast_of(const char* op, Var<T> a, Var<T> b) {
   const Shape& sa = a.shape();
   const Shape& sb = b.shape();
   auto fits = [](int64_t nb, int64_t na) { return nb == na || nb == 1; };

@@ -3,10 +3,7 @@
 #include <cmath>
 
 #include "autodiff/ops/common.hpp"
-#include "kernels/cpu/activations.hpp"
-#include "kernels/cuda/elementwise.hpp"
-#include "kernels/cuda/pointwise.hpp"
-#include "kernels/cuda/sampling.hpp"
+#include "kernels/elementwise.hpp"
 
 namespace maac {
 using detail::fail;
@@ -32,15 +29,8 @@ template <class T> static void binary_backward(Tape<T>& t, const typename Tape<T
   auto& y = t.node(r.out);
   auto& a = t.node(r.in[0]);
   auto& b = t.node(r.in[1]);
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::binary_backward(static_cast<Binary>(r.integer[0]), detail::broadcast_layout(a.shape, b.shape), a.value,
-                            b.value, y.grad, a.grad, b.grad, t.stream());
-      return;
-    }
-  }
-  cpu::binary_backward(static_cast<Binary>(r.integer[0]), detail::broadcast_layout(a.shape, b.shape), a.value, b.value, y.grad,
-                       a.grad, b.grad);
+  kernels::binary_backward(t.where(), static_cast<Binary>(r.integer[0]), detail::broadcast_layout(a.shape, b.shape),
+                           a.value, b.value, y.grad, a.grad, b.grad);
 }
 
 template <class T> static Var<T> binary(Binary f, Var<T> a, Var<T> b) {
@@ -48,16 +38,9 @@ template <class T> static Var<T> binary(Binary f, Var<T> a, Var<T> b) {
   detail::check_var(op, "a", a);
   detail::check_var(op, "b", b);
   detail::check_same_tape(op, a, b);
-  cpu::Broadcast bc = detail::broadcast_of(op, a, b);
+  const kernels::Broadcast bc = detail::broadcast_of(op, a, b);
   Var<T> y = a.tape->result(a.shape(), detail::any_grad(a, b));
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*a.tape)) {
-      cuda::binary_forward(f, bc, a.value(), b.value(), y.value(), a.tape->stream());
-      done = true;
-    }
-  }
-  if (!done) cpu::binary_forward(f, bc, a.value(), b.value(), y.value());
+  kernels::binary_forward(a.tape->where(), f, bc, a.value(), b.value(), y.value());
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&binary_backward<T>, y.id, {a.id, b.id, -1, -1}};
     rec.integer[0] = static_cast<int64_t>(f);
@@ -76,29 +59,13 @@ template <class T> Var<T> atan2(Var<T> a, Var<T> b) { return binary(Binary::atan
 template <class T> static void affine_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
-  T c = static_cast<T>(r.real[0]);
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::affine(y.grad, x.grad, x.shape.numel(), c, T(0), true, t.stream());
-      return;
-    }
-  }
-  for (int64_t i = 0; i < x.shape.numel(); ++i) x.grad[i] += c * y.grad[i];
+  kernels::axpy(t.where(), static_cast<T>(r.real[0]), y.grad, x.grad, x.shape.numel());
 }
 
 template <class T> static Var<T> affine(const char* op, Var<T> x, double c, double d) {
   detail::check_var(op, "x", x);
   Var<T> y = x.tape->result(x.shape(), x.requires_grad());
-  T cc = static_cast<T>(c), dd = static_cast<T>(d);
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*x.tape)) {
-      cuda::affine(x.value(), y.value(), x.numel(), cc, dd, false, x.tape->stream());
-      done = true;
-    }
-  }
-  if (!done)
-    for (int64_t i = 0; i < x.numel(); ++i) y.value()[i] = cc * x.value()[i] + dd;
+  kernels::affine(x.tape->where(), x.value(), y.value(), x.numel(), static_cast<T>(c), static_cast<T>(d));
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&affine_backward<T>, y.id, {x.id, -1, -1, -1}};
     rec.real[0] = c;
@@ -113,27 +80,14 @@ template <class T> Var<T> add_scalar(Var<T> x, double c) { return affine("add_sc
 template <class T> static void unary_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::unary_backward(static_cast<Unary>(r.integer[0]), x.value, y.value, y.grad, x.grad, x.shape.numel(),
-                           t.stream());
-      return;
-    }
-  }
-  cpu::activation_backward(static_cast<Unary>(r.integer[0]), x.value, y.value, y.grad, x.grad, x.shape.numel());
+  kernels::unary_backward(t.where(), static_cast<Unary>(r.integer[0]), x.value, y.value, y.grad, x.grad,
+                          x.shape.numel());
 }
 
 template <class T> Var<T> unary(Unary f, Var<T> x) {
   detail::check_var("unary", "x", x);
   Var<T> y = x.tape->result(x.shape(), x.requires_grad());
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*x.tape)) {
-      cuda::unary_forward(f, x.value(), y.value(), x.numel(), x.tape->stream());
-      done = true;
-    }
-  }
-  if (!done) cpu::activation_forward(f, x.value(), y.value(), x.numel());
+  kernels::unary_forward(x.tape->where(), f, x.value(), y.value(), x.numel());
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&unary_backward<T>, y.id, {x.id, -1, -1, -1}};
     rec.integer[0] = static_cast<int64_t>(f);
@@ -146,30 +100,15 @@ template <class T> Var<T> unary(Unary f, Var<T> x) {
 template <class T> static void clamp_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
-  T lo = static_cast<T>(r.real[0]), hi = static_cast<T>(r.real[1]);
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::clamp_backward(x.value, y.grad, x.grad, x.shape.numel(), lo, hi, t.stream());
-      return;
-    }
-  }
-  for (int64_t i = 0; i < x.shape.numel(); ++i)
-    if (x.value[i] > lo && x.value[i] < hi) x.grad[i] += y.grad[i];
+  kernels::clamp_backward(t.where(), x.value, y.grad, x.grad, x.shape.numel(), static_cast<T>(r.real[0]),
+                          static_cast<T>(r.real[1]));
 }
 
 template <class T> Var<T> clamp(Var<T> x, double lo, double hi) {
   detail::check_var("clamp", "x", x);
   if (!(lo <= hi)) fail("clamp", "bounds lo = " + std::to_string(lo) + ", hi = " + std::to_string(hi) + ": expected lo <= hi");
   Var<T> y = x.tape->result(x.shape(), x.requires_grad());
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*x.tape)) {
-      cuda::clamp_forward(x.value(), y.value(), x.numel(), T(lo), T(hi), x.tape->stream());
-      done = true;
-    }
-  }
-  if (!done)
-    for (int64_t i = 0; i < x.numel(); ++i) y.value()[i] = math::clamp(x.value()[i], T(lo), T(hi));
+  kernels::clamp_forward(x.tape->where(), x.value(), y.value(), x.numel(), T(lo), T(hi));
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&clamp_backward<T>, y.id, {x.id, -1, -1, -1}};
     rec.real[0] = lo;
@@ -184,13 +123,7 @@ template <class T> Var<T> inside(Var<T> x, double lo, double hi, bool closed) {
   if (std::isnan(lo) || std::isnan(hi) || lo > hi)
     fail("inside", "bounds lo = " + std::to_string(lo) + ", hi = " + std::to_string(hi) + ": expected lo <= hi");
   Var<T> y = x.tape->result(x.shape(), false);  // a mask: nothing to differentiate
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*x.tape)) {
-      cuda::inside(x.value(), y.value(), x.numel(), lo, hi, closed, x.tape->stream());
-      return y;
-    }
-  }
-  for (int64_t i = 0; i < x.numel(); ++i) y.value()[i] = math::inside(x.value()[i], lo, hi, closed);
+  kernels::inside(x.tape->where(), x.value(), y.value(), x.numel(), lo, hi, closed);
   return y;
 }
 
@@ -200,15 +133,8 @@ template <class T> static void soft_clamp_backward(Tape<T>& t, const typename Ta
   auto& x = t.node(r.in[0]);
   auto& lo = t.node(r.in[1]);
   auto& hi = t.node(r.in[2]);
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::soft_clamp_backward(detail::broadcast_layout(x.shape, lo.shape), x.value, lo.value, hi.value, y.grad,
-                                x.grad, lo.grad, hi.grad, t.stream());
-      return;
-    }
-  }
-  cpu::vector_soft_clamp_backward(detail::broadcast_layout(x.shape, lo.shape), x.value, lo.value, hi.value, y.grad,
-                                  x.grad, lo.grad, hi.grad);
+  kernels::soft_clamp_backward(t.where(), detail::broadcast_layout(x.shape, lo.shape), x.value, lo.value, hi.value,
+                               y.grad, x.grad, lo.grad, hi.grad);
 }
 
 template <class T> Var<T> soft_clamp(Var<T> x, Var<T> lo, Var<T> hi) {
@@ -219,16 +145,9 @@ template <class T> Var<T> soft_clamp(Var<T> x, Var<T> lo, Var<T> hi) {
   detail::check_same_tape("soft_clamp", x, hi);
   if (lo.shape() != hi.shape())
     fail("soft_clamp", "bounds lo " + lo.shape().str() + " and hi " + hi.shape().str() + ": expected equal shapes");
-  cpu::Broadcast bc = detail::broadcast_of("soft_clamp", x, lo);
+  const kernels::Broadcast bc = detail::broadcast_of("soft_clamp", x, lo);
   Var<T> y = x.tape->result(x.shape(), detail::any_grad(x, lo, hi));
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*x.tape)) {
-      cuda::soft_clamp_forward(bc, x.value(), lo.value(), hi.value(), y.value(), x.tape->stream());
-      done = true;
-    }
-  }
-  if (!done) cpu::vector_soft_clamp_forward(bc, x.value(), lo.value(), hi.value(), y.value());
+  kernels::soft_clamp_forward(x.tape->where(), bc, x.value(), lo.value(), hi.value(), y.value());
   if (y.requires_grad()) x.tape->record({&soft_clamp_backward<T>, y.id, {x.id, lo.id, hi.id, -1}});
   return y;
 }

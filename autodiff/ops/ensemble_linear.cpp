@@ -5,12 +5,9 @@
 
 #include "autodiff/ops/bias_activation.hpp"
 #include "autodiff/ops/common.hpp"
-#include "kernels/cpu/gemm.hpp"
-#include "kernels/cuda/gemm.hpp"
-#include "kernels/cuda/rows.hpp"
+#include "kernels/dense.hpp"
 
 namespace maac {
-using cpu::Trans;
 using detail::fail;
 
 namespace {
@@ -35,32 +32,15 @@ template <class T> void check_ensemble_params(const char* op, Var<T> x, Var<T> w
 // dz = dy f'(z);  dx[m] += dz[m] W[m]^T (summed over m when shared);
 // dW[m] += x[m]^T dz[m];  db[m] += sum_rows(dz[m]).  in[3]: the hidden z, or -1.
 template <class T> static void ensemble_linear_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
   auto& w = t.node(r.in[1]);
   auto& b = t.node(r.in[2]);
-  int64_t M = w.shape[0], in = w.shape[1], out = w.shape[2], n = x.shape.rows();
-  int64_t sx = r.integer[0] ? 0 : n * in;  // shared input: every member reads the same rows
-  const Unary f = static_cast<Unary>(r.integer[1]);
-  const T* dz = detail::bias_activation_backward(t, f, r.in[3], r.out, b.grad, {M, n, out});
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::Stream s = t.stream();
-      // Shared x: stride-0 C, which cuda::gemm_strided_batched runs as M GEMMs in order.
-      if (x.grad)
-        cuda::gemm_strided_batched<T>(Trans::no, Trans::yes, n, in, out, T(1), dz, out, n * out, w.value, out,
-                                      in * out, T(1), x.grad, in, sx, M, s);
-      if (w.grad)
-        cuda::gemm_strided_batched<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, sx, dz, out, n * out,
-                                      T(1), w.grad, out, in * out, M, s);
-      return;
-    }
-  }
-  if (x.grad)
-    cpu::gemm_strided_batched<T>(Trans::no, Trans::yes, n, in, out, T(1), dz, out, n * out, w.value, out, in * out,
-                                 T(1), x.grad, in, sx, M);
-  if (w.grad)
-    cpu::gemm_strided_batched<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, sx, dz, out, n * out, T(1),
-                                 w.grad, out, in * out, M);
+  const detail::PreActivation<T> pre = detail::pre_activation(t, r.in[3]);
+  // integer[0]: shared input, every member reads the same rows.
+  const kernels::DenseShape shape{w.shape[0], x.shape.rows(), w.shape[1], w.shape[2], r.integer[0] != 0, true};
+  kernels::dense_backward(t.where(), static_cast<Unary>(r.integer[1]), shape, x.value, w.value, pre.value, y.value,
+                          y.grad, pre.grad, x.grad, w.grad, b.grad);
 }
 
 template <class T> Var<T> ensemble_linear(Var<T> x, Var<T> w, Var<T> b, Unary activation) {
@@ -72,23 +52,11 @@ template <class T> Var<T> ensemble_linear(Var<T> x, Var<T> w, Var<T> b, Unary ac
     fail("ensemble_linear", "x " + x.shape().str() + " has " + std::to_string(x.shape()[0]) +
                                 " members, w " + w.shape().str() + " has " + std::to_string(M));
   int64_t n = x.rows();
-  int64_t sx = shared ? 0 : n * in;
   Tape<T>& t = *x.tape;
-  const detail::BiasLayout layout{M, n, out};
-  const auto [o, beta] =
-      detail::start_layer(t, Shape{M, n, out}, activation, detail::any_grad(x, w, b), b.value(), layout);
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::gemm_strided_batched<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, sx, w.value(), out,
-                                    in * out, beta, o.pre.value(), out, n * out, M, t.stream());
-      done = true;
-    }
-  }
-  if (!done)
-    cpu::gemm_strided_batched<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, sx, w.value(), out,
-                                 in * out, beta, o.pre.value(), out, n * out, M);
-  detail::finish_activation(t, activation, o, b.value(), layout);
+  const detail::ActivatedOutput<T> o =
+      detail::activated_output(t, Shape{M, n, out}, activation, detail::any_grad(x, w, b));
+  kernels::dense_forward(t.where(), activation, kernels::DenseShape{M, n, in, out, shared, true}, x.value(), w.value(),
+                         b.value(), o.pre.value(), o.y.value());
   if (o.y.requires_grad()) {
     typename Tape<T>::Record rec{&ensemble_linear_backward<T>, o.y.id, {x.id, w.id, b.id, -1}};
     if (activation != Unary::identity) rec.in[3] = o.pre.id;
@@ -105,33 +73,9 @@ template <class T> static void ensemble_linear_routed_backward(Tape<T>& t, const
   auto& x = t.node(r.in[0]);
   auto& w = t.node(r.in[1]);
   auto& b = t.node(r.in[2]);
-  int64_t M = w.shape[0], in = w.shape[1], out = w.shape[2];
-  const int32_t* off = r.index;  // host memory on every tape (host_indices)
-  for (int64_t m = 0; m < M; ++m) {
-    int64_t r0 = off[m], rows = off[m + 1] - off[m];
-    if (rows == 0) continue;
-    const T* dy = y.grad + r0 * out;
-    if constexpr (device::have_cuda) {
-      if (detail::on_cuda(t)) {
-        cuda::Stream s = t.stream();
-        if (x.grad)
-          cuda::gemm<T>(Trans::no, Trans::yes, rows, in, out, T(1), dy, out, w.value + m * in * out, out, T(1),
-                        x.grad + r0 * in, in, s);
-        if (w.grad)
-          cuda::gemm<T>(Trans::yes, Trans::no, in, out, rows, T(1), x.value + r0 * in, in, dy, out, T(1),
-                        w.grad + m * in * out, out, s);
-        if (b.grad) detail::add_bias_grad(t, dy, b.grad + m * out, {1, rows, out});
-        continue;
-      }
-    }
-    if (x.grad)
-      cpu::gemm<T>(Trans::no, Trans::yes, rows, in, out, T(1), dy, out, w.value + m * in * out, out, T(1),
-                   x.grad + r0 * in, in);
-    if (w.grad)
-      cpu::gemm<T>(Trans::yes, Trans::no, in, out, rows, T(1), x.value + r0 * in, in, dy, out, T(1),
-                   w.grad + m * in * out, out);
-    if (b.grad) detail::add_bias_grad(t, dy, b.grad + m * out, {1, rows, out});
-  }
+  const kernels::DenseShape shape{w.shape[0], x.shape.rows(), w.shape[1], w.shape[2], true, true};
+  // r.index: the member offsets, host memory on every tape (host_indices).
+  kernels::routed_backward(t.where(), shape, r.index, x.value, w.value, y.grad, x.grad, w.grad, b.grad);
 }
 
 template <class T>
@@ -149,21 +93,8 @@ Var<T> ensemble_linear_routed(Var<T> x, Var<T> w, Var<T> b, const std::vector<in
   Tape<T>& t = *x.tape;
   Var<T> y = t.result(Shape{n, out}, detail::any_grad(x, w, b));
   // One GEMM per member on its rows (the offsets come from the host), onto its bias.
-  const bool cuda = detail::on_cuda(t);
-  for (int64_t m = 0; m < M; ++m) {
-    int64_t r0 = offsets[m], rows = offsets[m + 1] - offsets[m];
-    if (rows == 0) continue;
-    detail::fill_bias_rows(y.value() + r0 * out, b.value() + m * out, {1, rows, out}, t.stream(), cuda);
-    if constexpr (device::have_cuda) {
-      if (cuda) {
-        cuda::gemm<T>(Trans::no, Trans::no, rows, out, in, T(1), x.value() + r0 * in, in, w.value() + m * in * out,
-                      out, T(1), y.value() + r0 * out, out, t.stream());
-        continue;
-      }
-    }
-    cpu::gemm<T>(Trans::no, Trans::no, rows, out, in, T(1), x.value() + r0 * in, in, w.value() + m * in * out, out,
-                 T(1), y.value() + r0 * out, out);
-  }
+  kernels::routed_forward(t.where(), kernels::DenseShape{M, n, in, out, true, true}, offsets.data(), x.value(),
+                          w.value(), b.value(), y.value());
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&ensemble_linear_routed_backward<T>, y.id, {x.id, w.id, b.id, -1}};
     int32_t* off = x.tape->host_indices(M + 1);

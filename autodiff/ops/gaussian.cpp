@@ -2,8 +2,7 @@
 #include <algorithm>
 
 #include "autodiff/ops/common.hpp"
-#include "kernels/cpu/activations.hpp"
-#include "kernels/cuda/sampling.hpp"
+#include "kernels/sampling.hpp"
 
 namespace maac {
 using detail::fail;
@@ -27,27 +26,14 @@ template <class T> static void gaussian_sample_backward(Tape<T>& t, const typena
   auto& mu = t.node(r.in[0]);
   auto& ls = t.node(r.in[1]);
   auto& eps = t.node(r.in[2]);
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::gaussian_sample_backward(mu.value, ls.value, eps.value, y.grad, mu.grad, ls.grad, eps.grad,
-                                     y.shape.numel(), t.stream());
-      return;
-    }
-  }
-  cpu::gaussian_sample_backward(mu.value, ls.value, eps.value, y.grad, mu.grad, ls.grad, eps.grad, y.shape.numel());
+  kernels::gaussian_sample_backward(t.where(), mu.value, ls.value, eps.value, y.grad, mu.grad, ls.grad, eps.grad,
+                                    y.shape.numel());
 }
 
 template <class T> Var<T> gaussian_sample(Var<T> mu, Var<T> log_std, Var<T> eps) {
   check_gaussian("gaussian_sample", mu, log_std, eps);
   Var<T> y = mu.tape->result(mu.shape(), detail::any_grad(mu, log_std, eps));
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*mu.tape)) {
-      cuda::gaussian_sample_forward(mu.value(), log_std.value(), eps.value(), y.value(), mu.numel(), mu.tape->stream());
-      done = true;
-    }
-  }
-  if (!done) cpu::gaussian_sample_forward(mu.value(), log_std.value(), eps.value(), y.value(), mu.numel());
+  kernels::gaussian_sample_forward(mu.tape->where(), mu.value(), log_std.value(), eps.value(), y.value(), mu.numel());
   if (y.requires_grad()) mu.tape->record({&gaussian_sample_backward<T>, y.id, {mu.id, log_std.id, eps.id, -1}});
   return y;
 }
@@ -58,13 +44,8 @@ template <class T> static void squashed_sample_backward(Tape<T>& t, const typena
   auto& mu = t.node(r.in[0]);
   auto& ls = t.node(r.in[1]);
   auto& eps = t.node(r.in[2]);
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::squashed_sample_backward(ls.value, eps.value, a.value, a.grad, mu.grad, ls.grad, a.shape.numel(), t.stream());
-      return;
-    }
-  }
-  cpu::vector_squashed_sample_backward(ls.value, eps.value, a.value, a.grad, mu.grad, ls.grad, a.shape.numel());
+  kernels::squashed_sample_backward(t.where(), ls.value, eps.value, a.value, a.grad, mu.grad, ls.grad,
+                                    a.shape.numel());
 }
 
 template <class T> Var<T> squashed_gaussian_sample(Var<T> mu, Var<T> log_std, Var<T> eps) {
@@ -73,17 +54,8 @@ template <class T> Var<T> squashed_gaussian_sample(Var<T> mu, Var<T> log_std, Va
   Var<T> a = mu.tape->result(mu.shape(), detail::any_grad(mu, log_std));
   // Element-wise: every leading dimension (an ensemble's M too) counts as rows.
   const int64_t rows = mu.numel() / std::max<int64_t>(mu.cols(), 1);
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*mu.tape)) {
-      cuda::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr, rows,
-                                         mu.cols(), mu.tape->stream());
-      done = true;
-    }
-  }
-  if (!done)
-    cpu::vector_squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), a.value(), nullptr, rows,
-                                             mu.cols());
+  kernels::squashed_gaussian_forward<T>(mu.tape->where(), mu.value(), log_std.value(), eps.value(), a.value(), nullptr,
+                                        rows, mu.cols());
   if (a.requires_grad()) mu.tape->record({&squashed_sample_backward<T>, a.id, {mu.id, log_std.id, eps.id, -1}});
   return a;
 }
@@ -95,15 +67,8 @@ template <class T> static void squashed_log_prob_backward(Tape<T>& t, const type
   auto& mu = t.node(r.in[0]);
   auto& ls = t.node(r.in[1]);
   auto& eps = t.node(r.in[2]);
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::squashed_log_prob_backward(mu.value, ls.value, eps.value, lp.grad, mu.grad, ls.grad, mu.shape.rows(),
-                                       mu.shape.cols(), t.stream());
-      return;
-    }
-  }
-  cpu::vector_squashed_log_prob_backward(mu.value, ls.value, eps.value, lp.grad, mu.grad, ls.grad, mu.shape.rows(),
-                                         mu.shape.cols());
+  kernels::squashed_log_prob_backward(t.where(), mu.value, ls.value, eps.value, lp.grad, mu.grad, ls.grad,
+                                      mu.shape.rows(), mu.shape.cols());
 }
 
 template <class T> Var<T> squashed_gaussian_log_prob(Var<T> mu, Var<T> log_std, Var<T> eps) {
@@ -111,17 +76,8 @@ template <class T> Var<T> squashed_gaussian_log_prob(Var<T> mu, Var<T> log_std, 
   if (eps.requires_grad()) fail("squashed_gaussian_log_prob", "eps requires a gradient: expected noise as a constant");
   if (mu.shape().rank() != 2) fail("squashed_gaussian_log_prob", "mu " + mu.shape().str() + ": expected [n,d]");
   Var<T> lp = mu.tape->result(Shape{mu.rows(), 1}, detail::any_grad(mu, log_std));
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*mu.tape)) {
-      cuda::squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), nullptr, lp.value(), mu.rows(),
-                                         mu.cols(), mu.tape->stream());
-      done = true;
-    }
-  }
-  if (!done)
-    cpu::vector_squashed_gaussian_forward<T>(mu.value(), log_std.value(), eps.value(), nullptr, lp.value(),
-                                             mu.rows(), mu.cols());
+  kernels::squashed_gaussian_forward<T>(mu.tape->where(), mu.value(), log_std.value(), eps.value(), nullptr,
+                                        lp.value(), mu.rows(), mu.cols());
   if (lp.requires_grad()) mu.tape->record({&squashed_log_prob_backward<T>, lp.id, {mu.id, log_std.id, eps.id, -1}});
   return lp;
 }

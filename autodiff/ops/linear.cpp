@@ -1,15 +1,12 @@
-// matmul, linear (with an optional fused activation) and bias add. GEMMs run through kernels/cpu/gemm (Eigen) on the cpu
-// and kernels/cuda/gemm (cuBLAS) on cuda.
-#include <algorithm>
-
+// matmul, linear (with an optional fused activation) and bias add. GEMMs and layers run
+// through kernels/gemm.hpp and kernels/dense.hpp (Eigen/OpenBLAS on cpu, cuBLAS on cuda).
 #include "autodiff/ops/bias_activation.hpp"
 #include "autodiff/ops/common.hpp"
-#include "kernels/cpu/gemm.hpp"
-#include "kernels/cuda/gemm.hpp"
-#include "kernels/cuda/rows.hpp"
+#include "kernels/dense.hpp"
+#include "kernels/gemm.hpp"
 
 namespace maac {
-using cpu::Trans;
+using kernels::Trans;
 using detail::fail;
 
 // y[n,m] = a[n,k] b[k,m];  da += dy b^T;  db += a^T dy
@@ -18,15 +15,8 @@ template <class T> static void matmul_backward(Tape<T>& t, const typename Tape<T
   auto& a = t.node(r.in[0]);
   auto& b = t.node(r.in[1]);
   int64_t n = a.shape.rows(), k = a.shape.cols(), m = b.shape.cols();
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      if (a.grad) cuda::gemm<T>(Trans::no, Trans::yes, n, k, m, T(1), y.grad, m, b.value, m, T(1), a.grad, k, t.stream());
-      if (b.grad) cuda::gemm<T>(Trans::yes, Trans::no, k, m, n, T(1), a.value, k, y.grad, m, T(1), b.grad, m, t.stream());
-      return;
-    }
-  }
-  if (a.grad) cpu::gemm<T>(Trans::no, Trans::yes, n, k, m, T(1), y.grad, m, b.value, m, T(1), a.grad, k);
-  if (b.grad) cpu::gemm<T>(Trans::yes, Trans::no, k, m, n, T(1), a.value, k, y.grad, m, T(1), b.grad, m);
+  if (a.grad) kernels::gemm<T>(t.where(), Trans::no, Trans::yes, n, k, m, T(1), y.grad, m, b.value, m, T(1), a.grad, k);
+  if (b.grad) kernels::gemm<T>(t.where(), Trans::yes, Trans::no, k, m, n, T(1), a.value, k, y.grad, m, T(1), b.grad, m);
 }
 
 template <class T> Var<T> matmul(Var<T> a, Var<T> b) {
@@ -38,14 +28,7 @@ template <class T> Var<T> matmul(Var<T> a, Var<T> b) {
   int64_t n = a.rows(), k = a.cols(), m = b.cols();
   Tape<T>& t = *a.tape;
   Var<T> y = t.result(Shape{n, m}, detail::any_grad(a, b));
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::gemm<T>(Trans::no, Trans::no, n, m, k, T(1), a.value(), k, b.value(), m, T(0), y.value(), m, t.stream());
-      done = true;
-    }
-  }
-  if (!done) cpu::gemm<T>(Trans::no, Trans::no, n, m, k, T(1), a.value(), k, b.value(), m, T(0), y.value(), m);
+  kernels::gemm<T>(t.where(), Trans::no, Trans::no, n, m, k, T(1), a.value(), k, b.value(), m, T(0), y.value(), m);
   if (y.requires_grad()) a.tape->record({&matmul_backward<T>, y.id, {a.id, b.id, -1, -1}});
   return y;
 }
@@ -54,22 +37,14 @@ template <class T> Var<T> matmul(Var<T> a, Var<T> b) {
 // dz = dy f'(z);  dx += dz w^T;  dw += x^T dz;  db += sum_rows(dz)
 // in[3] is the hidden pre-activation z (ops/bias_activation.hpp), -1 for the identity.
 template <class T> static void linear_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
+  auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
   auto& w = t.node(r.in[1]);
   auto& b = t.node(r.in[2]);
-  int64_t n = x.shape.rows(), in = x.shape.cols(), out = w.shape.cols();
-  const Unary f = static_cast<Unary>(r.integer[0]);
-  const T* dz = detail::bias_activation_backward(t, f, r.in[3], r.out, b.grad, {1, n, out});
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::Stream s = t.stream();
-      if (x.grad) cuda::gemm<T>(Trans::no, Trans::yes, n, in, out, T(1), dz, out, w.value, out, T(1), x.grad, in, s);
-      if (w.grad) cuda::gemm<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, dz, out, T(1), w.grad, out, s);
-      return;
-    }
-  }
-  if (x.grad) cpu::gemm<T>(Trans::no, Trans::yes, n, in, out, T(1), dz, out, w.value, out, T(1), x.grad, in);
-  if (w.grad) cpu::gemm<T>(Trans::yes, Trans::no, in, out, n, T(1), x.value, in, dz, out, T(1), w.grad, out);
+  const detail::PreActivation<T> pre = detail::pre_activation(t, r.in[3]);
+  const kernels::DenseShape shape{1, x.shape.rows(), x.shape.cols(), w.shape.cols(), true, false};
+  kernels::dense_backward(t.where(), static_cast<Unary>(r.integer[0]), shape, x.value, w.value, pre.value, y.value,
+                          y.grad, pre.grad, x.grad, w.grad, b.grad);
 }
 
 template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b, Unary activation) {
@@ -85,19 +60,9 @@ template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b, Unary activation)
   detail::check_unary("linear", activation);
   int64_t n = x.rows(), in = x.cols(), out = w.cols();
   Tape<T>& t = *x.tape;
-  const detail::BiasLayout layout{1, n, out};
-  const auto [o, beta] = detail::start_layer(t, Shape{n, out}, activation, detail::any_grad(x, w, b), b.value(), layout);
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, beta, o.pre.value(), out,
-                    t.stream());
-      done = true;
-    }
-  }
-  if (!done)
-    cpu::gemm<T>(Trans::no, Trans::no, n, out, in, T(1), x.value(), in, w.value(), out, beta, o.pre.value(), out);
-  detail::finish_activation(t, activation, o, b.value(), layout);
+  const detail::ActivatedOutput<T> o = detail::activated_output(t, Shape{n, out}, activation, detail::any_grad(x, w, b));
+  kernels::dense_forward(t.where(), activation, kernels::DenseShape{1, n, in, out, true, false}, x.value(), w.value(),
+                         b.value(), o.pre.value(), o.y.value());
   if (o.y.requires_grad()) {
     typename Tape<T>::Record rec{&linear_backward<T>, o.y.id, {x.id, w.id, b.id, -1}};
     if (activation != Unary::identity) rec.in[3] = o.pre.id;

@@ -3,37 +3,12 @@
 #include <algorithm>
 
 #include "autodiff/ops/common.hpp"
-#include "kernels/cuda/device_buffer.hpp"
-#include "kernels/cuda/members.hpp"
-#include "kernels/cuda/rows.hpp"
+#include "kernels/rows.hpp"
 
 namespace maac {
 using detail::fail;
 
 namespace {
-// Copy a [rows, count] block between row-major matrices with different widths;
-// accumulate when add is set (backward).
-template <class T>
-void copy_block(const T* src, int64_t src_ld, T* dst, int64_t dst_ld, int64_t rows, int64_t count, bool add) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* s = src + r * src_ld;
-    T* d = dst + r * dst_ld;
-    if (add) for (int64_t c = 0; c < count; ++c) d[c] += s[c];
-    else std::copy_n(s, count, d);
-  }
-}
-// copy_block on the tape's device.
-template <class T>
-void copy_block_on(Tape<T>& t, const T* src, int64_t src_ld, T* dst, int64_t dst_ld, int64_t rows, int64_t count,
-                   bool add) {
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::copy_cols(src, src_ld, dst, dst_ld, rows, count, add, t.stream());
-      return;
-    }
-  }
-  copy_block(src, src_ld, dst, dst_ld, rows, count, add);
-}
 // Rows of a [..., n, d] tensor counted across the leading dimension.
 int64_t all_rows(const Shape& s) { return s.batch() * s.rows(); }
 Shape with_cols(const Shape& s, int64_t cols) {
@@ -47,7 +22,9 @@ template <class T> static void concat_backward(Tape<T>& t, const typename Tape<T
   int64_t width = y.shape.cols(), offset = 0;
   for (int i = 0; i < 4 && r.in[i] >= 0; ++i) {
     auto& p = t.node(r.in[i]);
-    if (p.grad) copy_block_on(t, y.grad + offset, width, p.grad, p.shape.cols(), all_rows(p.shape), p.shape.cols(), true);
+    if (p.grad)
+      kernels::copy_cols(t.where(), y.grad + offset, width, p.grad, p.shape.cols(), all_rows(p.shape), p.shape.cols(),
+                         true);
     offset += p.shape.cols();
   }
 }
@@ -72,7 +49,8 @@ template <class T> Var<T> concat_cols(const std::vector<Var<T>>& parts) {
   typename Tape<T>::Record rec{&concat_backward<T>, y.id};
   int64_t offset = 0, rows = all_rows(y.shape());
   for (size_t i = 0; i < parts.size(); ++i) {
-    copy_block_on(t, parts[i].value(), parts[i].cols(), y.value() + offset, width, rows, parts[i].cols(), false);
+    kernels::copy_cols(t.where(), parts[i].value(), parts[i].cols(), y.value() + offset, width, rows, parts[i].cols(),
+                       false);
     offset += parts[i].cols();
     rec.in[i] = parts[i].id;
   }
@@ -84,7 +62,8 @@ template <class T> Var<T> concat_cols(const std::vector<Var<T>>& parts) {
 template <class T> static void slice_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
-  copy_block_on(t, y.grad, y.shape.cols(), x.grad + r.integer[0], x.shape.cols(), all_rows(x.shape), y.shape.cols(), true);
+  kernels::copy_cols(t.where(), y.grad, y.shape.cols(), x.grad + r.integer[0], x.shape.cols(), all_rows(x.shape),
+                     y.shape.cols(), true);
 }
 
 template <class T> Var<T> slice_cols(Var<T> x, int64_t start, int64_t count) {
@@ -93,7 +72,7 @@ template <class T> Var<T> slice_cols(Var<T> x, int64_t start, int64_t count) {
     fail("slice_cols", "columns [" + std::to_string(start) + ", " + std::to_string(start + count) + ") of x " +
                            x.shape().str() + ": expected a range inside [0, " + std::to_string(x.cols()) + ")");
   Var<T> y = x.tape->result(with_cols(x.shape(), count), x.requires_grad());
-  copy_block_on(*x.tape, x.value() + start, x.cols(), y.value(), count, all_rows(x.shape()), count, false);
+  kernels::copy_cols(x.tape->where(), x.value() + start, x.cols(), y.value(), count, all_rows(x.shape()), count, false);
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&slice_backward<T>, y.id, {x.id, -1, -1, -1}};
     rec.integer[0] = start;
@@ -132,15 +111,7 @@ template <class T> const int32_t* checked_rows(const char* op, Tape<T>& t, const
 template <class T> static void gather_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
-  int64_t d = x.shape.cols();
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::scatter_add_rows(y.grad, r.index, x.grad, y.shape.rows(), d, t.stream());  // atomics: duplicates add
-      return;
-    }
-  }
-  for (int64_t i = 0; i < y.shape.rows(); ++i)
-    for (int64_t c = 0; c < d; ++c) x.grad[r.index[i] * d + c] += y.grad[i * d + c];
+  kernels::scatter_add_rows(t.where(), y.grad, r.index, x.grad, y.shape.rows(), x.shape.cols());  // duplicates add
 }
 
 template <class T> Var<T> gather_rows(Var<T> x, const std::vector<int32_t>& rows) {
@@ -149,15 +120,7 @@ template <class T> Var<T> gather_rows(Var<T> x, const std::vector<int32_t>& rows
   const int32_t* idx = checked_rows("gather_rows", *x.tape, rows, x.rows());
   int64_t k = static_cast<int64_t>(rows.size()), d = x.cols();
   Var<T> y = x.tape->result(Shape{k, d}, x.requires_grad());
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*x.tape)) {
-      cuda::gather_rows(x.value(), idx, y.value(), k, d, false, x.tape->stream());
-      done = true;
-    }
-  }
-  if (!done)
-    for (int64_t i = 0; i < k; ++i) std::copy_n(x.value() + idx[i] * d, d, y.value() + i * d);
+  kernels::gather_rows(x.tape->where(), x.value(), idx, y.value(), k, d, false);
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&gather_backward<T>, y.id, {x.id, -1, -1, -1}};
     rec.index = idx;
@@ -170,15 +133,7 @@ template <class T> Var<T> gather_rows(Var<T> x, const std::vector<int32_t>& rows
 template <class T> static void scatter_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
-  int64_t d = x.shape.cols();
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::gather_rows(y.grad, r.index, x.grad, x.shape.rows(), d, true, t.stream());
-      return;
-    }
-  }
-  for (int64_t i = 0; i < x.shape.rows(); ++i)
-    for (int64_t c = 0; c < d; ++c) x.grad[i * d + c] += y.grad[r.index[i] * d + c];
+  kernels::gather_rows(t.where(), y.grad, r.index, x.grad, x.shape.rows(), x.shape.cols(), true);
 }
 
 template <class T> Var<T> scatter_rows(Var<T> x, const std::vector<int32_t>& rows, int64_t n) {
@@ -189,19 +144,7 @@ template <class T> Var<T> scatter_rows(Var<T> x, const std::vector<int32_t>& row
   const int32_t* idx = checked_rows("scatter_rows", *x.tape, rows, n);
   int64_t d = x.cols();
   Var<T> y = x.tape->result(Shape{n, d}, x.requires_grad());
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*x.tape)) {
-      cuda::memset_device(y.value(), 0, sizeof(T) * static_cast<size_t>(n * d), x.tape->stream());
-      cuda::scatter_add_rows(x.value(), idx, y.value(), x.rows(), d, x.tape->stream());
-      done = true;
-    }
-  }
-  if (!done) {
-    std::fill_n(y.value(), n * d, T(0));
-    for (int64_t i = 0; i < x.rows(); ++i)
-      for (int64_t c = 0; c < d; ++c) y.value()[idx[i] * d + c] += x.value()[i * d + c];
-  }
+  kernels::scatter_rows(x.tape->where(), x.value(), idx, y.value(), x.rows(), n, d);
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&scatter_backward<T>, y.id, {x.id, -1, -1, -1}};
     rec.index = idx;
@@ -214,15 +157,8 @@ template <class T> Var<T> scatter_rows(Var<T> x, const std::vector<int32_t>& row
 template <class T> static void select_members_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
   auto& all = t.node(r.in[0]);
-  const int64_t M = all.shape[0], n = y.shape.rows(), d = y.shape.cols();
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::select_member_rows_backward(y.grad, r.index, all.grad, M, n, d, t.stream());
-      return;
-    }
-  }
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t c = 0; c < d; ++c) all.grad[(r.index[i] * n + i) * d + c] += y.grad[i * d + c];
+  kernels::select_member_rows_backward(t.where(), y.grad, r.index, all.grad, all.shape[0], y.shape.rows(),
+                                       y.shape.cols());
 }
 
 template <class T> Var<T> select_members(Var<T> all, const int32_t* member) {
@@ -233,21 +169,9 @@ template <class T> Var<T> select_members(Var<T> all, const int32_t* member) {
   Tape<T>& t = *all.tape;
   const int64_t M = all.shape()[0], n = all.rows(), d = all.cols();
   Var<T> y = t.result(Shape{n, d}, all.requires_grad());
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      // The ids stay on the device (no check there: an id outside [0, M) gives a NaN row).
-      cuda::select_member_rows(all.value(), member, y.value(), M, n, d, t.stream());
-      done = true;
-    }
-  }
-  if (!done)
-    for (int64_t i = 0; i < n; ++i) {
-      if (member[i] < 0 || member[i] >= M)
-        fail("select_members", "row " + std::to_string(i) + " has member " + std::to_string(member[i]) +
-                                   ": expected 0 <= member < " + std::to_string(M));
-      std::copy_n(all.value() + (member[i] * n + i) * d, d, y.value() + i * d);
-    }
+  // The ids are on the tape's device: checked there on cpu; on cuda an id outside [0, M)
+  // gives a NaN row (nothing is read back).
+  kernels::select_member_rows(t.where(), all.value(), member, y.value(), M, n, d);
   if (y.requires_grad()) {
     typename Tape<T>::Record rec{&select_members_backward<T>, y.id, {all.id, -1, -1, -1}};
     rec.index = member;
@@ -260,15 +184,8 @@ template <class T> Var<T> select_members(Var<T> all, const int32_t* member) {
 template <class T> static void tile_backward(Tape<T>& t, const typename Tape<T>::Record& r) {
   auto& y = t.node(r.out);
   auto& x = t.node(r.in[0]);
-  int64_t block = x.shape.numel();
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(t)) {
-      cuda::sum_to_add(cpu::Broadcast{1, y.shape.numel() / block, block, 0, 0, 1}, y.grad, x.grad, T(1), t.stream());
-      return;
-    }
-  }
-  for (int64_t j = 0; j < y.shape.numel() / block; ++j)
-    for (int64_t i = 0; i < block; ++i) x.grad[i] += y.grad[j * block + i];
+  const int64_t block = x.shape.numel();
+  kernels::tile_backward(t.where(), y.grad, x.grad, block, y.shape.numel() / block);
 }
 
 template <class T> static Var<T> tile(const char* op, Var<T> x, int64_t times) {
@@ -276,15 +193,7 @@ template <class T> static Var<T> tile(const char* op, Var<T> x, int64_t times) {
   if (x.shape().rank() != 2 || times < 1)
     fail(op, "x " + x.shape().str() + " repeated " + std::to_string(times) + " times: expected x [n,d] and times >= 1");
   Var<T> y = x.tape->result(Shape{times * x.rows(), x.cols()}, x.requires_grad());
-  bool done = false;  // set by the cuda branch
-  if constexpr (device::have_cuda) {
-    if (detail::on_cuda(*x.tape)) {
-      cuda::expand(cpu::Broadcast{1, times, x.numel(), 0, 0, 1}, x.value(), y.value(), T(1), false, x.tape->stream());
-      done = true;
-    }
-  }
-  if (!done)
-    for (int64_t j = 0; j < times; ++j) std::copy_n(x.value(), x.numel(), y.value() + j * x.numel());
+  kernels::tile(x.tape->where(), x.value(), y.value(), x.numel(), times);
   if (y.requires_grad()) x.tape->record({&tile_backward<T>, y.id, {x.id, -1, -1, -1}});
   return y;
 }

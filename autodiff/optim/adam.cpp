@@ -4,8 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/cpu/elementwise.hpp"
-#include "kernels/cuda/optim.hpp"
+#include "kernels/optim.hpp"
 
 namespace maac {
 
@@ -38,18 +37,12 @@ template <class T> void Adam<T>::step(cuda::Stream stream) {
   T bc2 = T(1 - std::pow(options_.beta2, static_cast<double>(steps_)));
   for (size_t i = 0; i < params_.size(); ++i) {
     Parameter<T>& p = *params_[i];
-    if constexpr (device::have_cuda) {
-      if (p.device() == Device::cuda) {
-        device::fence(Device::cuda, stream);
-        cuda::adam_update(p.value().data(), p.grad().data(), m_[i].data(), v_[i].data(), p.numel(), T(options_.lr),
-                          T(options_.beta1), T(options_.beta2), T(options_.eps), bc1, bc2, T(options_.weight_decay),
-                          stream);
-        device::fence(Device::cuda, stream);
-        continue;
-      }
-    }
-    cpu::adam_update(p.value().data(), p.grad().data(), m_[i].data(), v_[i].data(), p.numel(), T(options_.lr),
-                     T(options_.beta1), T(options_.beta2), T(options_.eps), bc1, bc2, T(options_.weight_decay));
+    // fence: the default stream means "synchronous" (autodiff/device.hpp); a no-op on cpu.
+    device::fence(p.device(), stream);
+    kernels::adam_update({p.device(), stream}, p.value().data(), p.grad().data(), m_[i].data(), v_[i].data(), p.numel(),
+                         T(options_.lr), T(options_.beta1), T(options_.beta2), T(options_.eps), bc1, bc2,
+                         T(options_.weight_decay));
+    device::fence(p.device(), stream);
   }
 }
 
@@ -68,25 +61,22 @@ template <class T> void Adam<T>::set_steps(int64_t s) {
 }
 
 template <class T> void Adam<T>::step_guarded(const int32_t* ok, cuda::Stream stream) {
-  if constexpr (device::have_cuda) {
-    for (const Parameter<T>* p : params_)
-      if (p->device() != Device::cuda)
-        throw std::invalid_argument("Adam::step_guarded: parameter '" + p->name() + "' is on " +
-                                    device_name(p->device()) + ", expected cuda (graph-captured updates only)");
-    if (!device_steps_) {
-      // The device count starts from the host's, once, before any capture.
-      device_steps_ = static_cast<int64_t*>(device::allocate(sizeof(int64_t), Device::cuda));
-      device::copy(device_steps_, Device::cuda, &steps_, Device::cpu, sizeof(int64_t), cuda::default_stream);
-    }
-    cuda::count_step(device_steps_, ok, stream);
-    for (size_t i = 0; i < params_.size(); ++i) {
-      Parameter<T>& p = *params_[i];
-      cuda::adam_update_guarded(p.value().data(), p.grad().data(), m_[i].data(), v_[i].data(), p.numel(),
-                                T(options_.lr), T(options_.beta1), T(options_.beta2), T(options_.eps),
-                                T(options_.weight_decay), device_steps_, ok, stream);
-    }
-  } else {
-    throw std::invalid_argument("Adam::step_guarded: this build has no CUDA backend; expected a cuda build");
+  for (const Parameter<T>* p : params_)
+    if (p->device() != Device::cuda)
+      throw std::invalid_argument("Adam::step_guarded: parameter '" + p->name() + "' is on " +
+                                  device_name(p->device()) + ", expected cuda (graph-captured updates only)");
+  if (!device_steps_) {
+    // The device count starts from the host's, once, before any capture.
+    device_steps_ = static_cast<int64_t*>(device::allocate(sizeof(int64_t), Device::cuda));
+    device::copy(device_steps_, Device::cuda, &steps_, Device::cpu, sizeof(int64_t), cuda::default_stream);
+  }
+  const kernels::Where gpu{Device::cuda, stream};
+  kernels::count_step(gpu, device_steps_, ok);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Parameter<T>& p = *params_[i];
+    kernels::adam_update_guarded(gpu, p.value().data(), p.grad().data(), m_[i].data(), v_[i].data(), p.numel(),
+                                 T(options_.lr), T(options_.beta1), T(options_.beta2), T(options_.eps),
+                                 T(options_.weight_decay), device_steps_, ok);
   }
 }
 
@@ -97,15 +87,14 @@ DeviceFlag::DeviceFlag() {
 DeviceFlag::~DeviceFlag() { device::release(flag_, Device::cuda); }
 
 template <class T> void DeviceFlag::check_finite(const T* loss, const ParameterList<T>& params, cuda::Stream stream) {
-  if constexpr (device::have_cuda) {
-    cuda::flag_set(flag_, stream);
-    cuda::flag_all_finite(loss, 1, flag_, stream);
-    for (const Parameter<T>* p : params) cuda::flag_all_finite(p->grad().data(), p->numel(), flag_, stream);
-  }
+  const kernels::Where gpu{Device::cuda, stream};  // the flag, the loss and the gradients are on the GPU
+  kernels::flag_set(gpu, flag_);
+  kernels::flag_all_finite(gpu, loss, 1, flag_);
+  for (const Parameter<T>* p : params) kernels::flag_all_finite(gpu, p->grad().data(), p->numel(), flag_);
 }
 
 void DeviceFlag::clear_unless_finite(const double* x, cuda::Stream stream) {
-  if constexpr (device::have_cuda) cuda::flag_all_finite(x, 1, flag_, stream);
+  kernels::flag_all_finite(kernels::Where{Device::cuda, stream}, x, 1, flag_);
 }
 
 bool DeviceFlag::read(cuda::Stream stream) const {
@@ -135,15 +124,10 @@ void polyak_update(const ParameterList<T>& target, const ParameterList<T>& sourc
       throw std::invalid_argument("polyak_update: " + target[i]->name() + " on " + device_name(target[i]->device()) +
                                   " vs " + source[i]->name() + " on " + device_name(source[i]->device()) +
                                   ", expected one device");
-    if constexpr (device::have_cuda) {
-      if (target[i]->device() == Device::cuda) {
-        device::fence(Device::cuda, stream);
-        cuda::polyak_update(target[i]->value().data(), source[i]->value().data(), target[i]->numel(), T(tau), stream);
-        device::fence(Device::cuda, stream);
-        continue;
-      }
-    }
-    cpu::polyak_update(target[i]->value().data(), source[i]->value().data(), target[i]->numel(), T(tau));
+    const Device d = target[i]->device();
+    device::fence(d, stream);
+    kernels::polyak_update({d, stream}, target[i]->value().data(), source[i]->value().data(), target[i]->numel(), T(tau));
+    device::fence(d, stream);
   }
 }
 
@@ -153,16 +137,12 @@ void polyak_update_guarded(const ParameterList<T>& target, const ParameterList<T
   check_pairs("polyak_update_guarded", target, source);
   if (!(tau >= 0 && tau <= 1))
     throw std::invalid_argument("polyak_update_guarded: tau " + std::to_string(tau) + ", expected [0, 1]");
-  if constexpr (device::have_cuda) {
-    for (size_t i = 0; i < target.size(); ++i) {
-      if (target[i]->device() != Device::cuda || source[i]->device() != Device::cuda)
-        throw std::invalid_argument("polyak_update_guarded: " + target[i]->name() + " on " +
-                                    device_name(target[i]->device()) + ", expected cuda (graph-captured updates only)");
-      cuda::polyak_update_guarded(target[i]->value().data(), source[i]->value().data(), target[i]->numel(), T(tau), ok,
-                                  stream);
-    }
-  } else {
-    throw std::invalid_argument("polyak_update_guarded: this build has no CUDA backend; expected a cuda build");
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (target[i]->device() != Device::cuda || source[i]->device() != Device::cuda)
+      throw std::invalid_argument("polyak_update_guarded: " + target[i]->name() + " on " +
+                                  device_name(target[i]->device()) + ", expected cuda (graph-captured updates only)");
+    kernels::polyak_update_guarded({Device::cuda, stream}, target[i]->value().data(), source[i]->value().data(),
+                                   target[i]->numel(), T(tau), ok);
   }
 }
 

@@ -5,9 +5,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "kernels/cuda/optim.hpp"
-#include "kernels/cuda/pointwise.hpp"
 #include "kernels/math.cuh"
+#include "kernels/optim.hpp"
 
 namespace maac {
 namespace {
@@ -22,16 +21,15 @@ void check_max_norm(const char* who, double max_norm) {
 template <class T>
 void add_squares_then_scale(const ParameterList<T>& params, double max_norm, double* squared_norm,
                             cuda::Stream stream) {
-  if constexpr (device::have_cuda) {
-    device::fence(Device::cuda, stream);
-    for (const Parameter<T>* p : params)
-      if (p->device() == Device::cuda) cuda::sum_squares_add(p->grad().data(), p->numel(), squared_norm, stream);
-    // No finite norm exceeds DBL_MAX (the Agent's finite check without clipping): no launches.
-    if (max_norm < DBL_MAX)
-      for (Parameter<T>* p : params)
-        if (p->device() == Device::cuda) cuda::clip_scale(p->grad().data(), p->numel(), squared_norm, max_norm, stream);
-    device::fence(Device::cuda, stream);
-  }
+  const kernels::Where gpu{Device::cuda, stream};
+  device::fence(Device::cuda, stream);
+  for (const Parameter<T>* p : params)
+    if (p->device() == Device::cuda) kernels::sum_squares_add(gpu, p->grad().data(), p->numel(), squared_norm);
+  // No finite norm exceeds DBL_MAX (the Agent's finite check without clipping): no launches.
+  if (max_norm < DBL_MAX)
+    for (Parameter<T>* p : params)
+      if (p->device() == Device::cuda) kernels::clip_scale(gpu, p->grad().data(), p->numel(), squared_norm, max_norm);
+  device::fence(Device::cuda, stream);
 }
 
 // One double in device memory per thread for clip_grad_norm's squared norm: allocated
@@ -52,7 +50,7 @@ template <class T> double clip_grad_norm(const ParameterList<T>& params, double 
       any_cuda = true;
       continue;
     }
-    for (T g : p->grad().host()) squared += static_cast<double>(g) * g;
+    kernels::sum_squares_add(kernels::host, p->grad().data(), p->numel(), &squared);
   }
   if (any_cuda) {
     // The device sum starts from the host part, so the kernels' factor sees the whole norm.
@@ -62,11 +60,9 @@ template <class T> double clip_grad_norm(const ParameterList<T>& params, double 
     add_squares_then_scale(params, max_norm, acc, stream);
     device::copy(&squared, Device::cpu, acc, Device::cuda, sizeof(double), stream);  // the one wait
   }
-  const double factor = math::clip_factor(squared, max_norm);
-  if (factor != 1.0)
+  if (math::clip_factor(squared, max_norm) != 1.0)
     for (Parameter<T>* p : params)
-      if (p->device() == Device::cpu)
-        for (T& g : p->grad().host()) g = math::clip_scaled(g, factor);
+      if (p->device() == Device::cpu) kernels::clip_scale(kernels::host, p->grad().data(), p->numel(), &squared, max_norm);
   return std::sqrt(squared);
 }
 

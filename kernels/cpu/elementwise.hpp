@@ -151,4 +151,43 @@ void polyak_update(T* target, const T* source, int64_t n, T tau) {
   for (int64_t i = 0; i < n; ++i) target[i] = math::polyak(target[i], source[i], tau);
 }
 
+// y = c x + d (scale, add_scalar). x may equal y.
+template <class T> void affine(const T* x, T* y, int64_t n, T c, T d) {
+  for (int64_t i = 0; i < n; ++i) y[i] = c * x[i] + d;
+}
+
+// y += c x (the gradient of affine; a backward seed with c = 1).
+template <class T> void axpy(T c, const T* x, T* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += c * x[i];
+}
+
+// y = min(max(x, lo), hi);  dx += dy where lo < x < hi.
+template <class T> void clamp_forward(const T* x, T* y, int64_t n, T lo, T hi) {
+  for (int64_t i = 0; i < n; ++i) y[i] = math::clamp(x[i], lo, hi);
+}
+template <class T> void clamp_backward(const T* x, const T* dy, T* dx, int64_t n, T lo, T hi) {
+  for (int64_t i = 0; i < n; ++i)
+    if (x[i] > lo && x[i] < hi) dx[i] += dy[i];
+}
+
+// y = math::inside(x, lo, hi, closed): a 0/1 mask.
+template <class T> void inside(const T* x, T* y, int64_t n, double lo, double hi, bool closed) {
+  for (int64_t i = 0; i < n; ++i) y[i] = math::inside(x[i], lo, hi, closed);
+}
+
+// *out += sum_i x[i]^2, in double, in index order.
+template <class T> void sum_squares_add(const T* x, int64_t n, double* out) {
+  double acc = *out;
+  for (int64_t i = 0; i < n; ++i) acc += static_cast<double>(x[i]) * x[i];
+  *out = acc;
+}
+
+// g = math::clip_scaled(g, math::clip_factor(*squared_norm, max_norm)); nothing when the
+// factor is 1 (norm within bounds, or not finite).
+template <class T> void clip_scale(T* g, int64_t n, const double* squared_norm, double max_norm) {
+  const double factor = math::clip_factor(*squared_norm, max_norm);
+  if (factor == 1.0) return;
+  for (int64_t i = 0; i < n; ++i) g[i] = math::clip_scaled(g[i], factor);
+}
+
 }  // namespace maac::cpu
