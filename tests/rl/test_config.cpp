@@ -1,9 +1,9 @@
 // Config resolution: defaults <- TOML file <- --set, and every rejection names the key.
 #include <catch2/catch.hpp>
 
-#include "rl/config.hpp"
+#include "config/config.hpp"
 
-using namespace maac::rl;
+using namespace maac::config;
 using Catch::Contains;
 
 namespace {

@@ -1,4 +1,4 @@
-#include "rl/config.hpp"
+#include "config/config.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <toml++/toml.h>
 
-namespace maac::rl {
+namespace maac::config {
 namespace {
 
 std::string format_number(double v) {
@@ -387,4 +387,4 @@ std::string Config::to_toml() const {
   return out;
 }
 
-}  // namespace maac::rl
+}  // namespace maac::config
