@@ -68,4 +68,7 @@ class Config {
   std::map<std::string, ConfigValue> values_;
 };
 
+// Every key of the schema as a Markdown table: key, default, allowed values, doc.
+std::string markdown_table(const ConfigSchema& schema);
+
 }  // namespace maac::config
