@@ -113,6 +113,24 @@ class BoundSchema {
     return *this;
   }
 
+  // Under `tag` (a value of some switch, e.g. an ablation), the key declared last is set
+  // to `value`: declared with the key it rewrites.
+  template <class Tag>
+  BoundSchema& set_under(Tag tag, const std::string& value) {
+    static_assert(std::is_enum_v<Tag>, "set_under takes an enum value");
+    if (schema_.entries().empty()) throw std::logic_error("BoundSchema::set_under before any key");
+    implied_.push_back({static_cast<int64_t>(tag), key(schema_.entries().size() - 1) + "=" + value});
+    return *this;
+  }
+  // The "key=value" assignments declared under `tag`, in schema order.
+  template <class Tag>
+  std::vector<std::string> assignments_under(Tag tag) const {
+    std::vector<std::string> out;
+    for (const auto& [t, assignment] : implied_)
+      if (t == static_cast<int64_t>(tag)) out.push_back(assignment);
+    return out;
+  }
+
   const ConfigSchema& schema() const { return schema_; }
 
   // The options a resolved Config stands for: every bound field set from its key, then the
@@ -204,6 +222,7 @@ class BoundSchema {
   ConfigSchema schema_;
   std::vector<Binding> bindings_;
   std::vector<std::pair<size_t, std::function<std::string(const Target&)>>> checks_;
+  std::vector<std::pair<int64_t, std::string>> implied_;  // set_under: (tag, "key=value")
 };
 
 }  // namespace maac::config

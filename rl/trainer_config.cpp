@@ -24,7 +24,8 @@ constexpr Name<CriticTarget> kCriticTargets[] = {{"steve", CriticTarget::steve},
 constexpr Name<SteveVariance> kSteveVariances[] = {{"members_and_twins", SteveVariance::members_and_twins},
                                                    {"authors_zero_h0", SteveVariance::authors_zero_h0}};
 
-// The paper's ablations; each stands for the assignments that ablation_sets lists.
+// The paper's ablations; each key an ablation rewrites says so where it is declared
+// (set_under), and apply_ablation applies those assignments.
 enum class Ablation { none, h0, no_steve, single_sample, real_only, no_entropy };
 constexpr Name<Ablation> kAblations[] = {{"none", Ablation::none},
                                          {"h0", Ablation::h0},
@@ -32,19 +33,6 @@ constexpr Name<Ablation> kAblations[] = {{"none", Ablation::none},
                                          {"single_sample", Ablation::single_sample},
                                          {"real_only", Ablation::real_only},
                                          {"no_entropy", Ablation::no_entropy}};
-// No field holds it: apply_ablation reads it from the config and rewrites other keys.
-constexpr const char* kAblationKey = "ablation";
-std::vector<std::string> ablation_sets(Ablation a) {
-  switch (a) {
-    case Ablation::none: return {};
-    case Ablation::h0: return {"actor.horizon=0"};
-    case Ablation::no_steve: return {"critic.target=td"};
-    case Ablation::single_sample: return {"actor.terminal_samples=1", "actor.samples_per_state=1"};
-    case Ablation::real_only: return {"train.real_share=1"};
-    case Ablation::no_entropy: return {"alpha.entropy=false"};
-  }
-  return {};
-}
 
 // The field a key fills, as the binder takes it: a callable returning a reference to it.
 #define FIELD(path) [](TrainingOptions& o) -> auto& { return o.path; }
@@ -76,14 +64,14 @@ auto layer_width(Hidden hidden) {
 
 config::BoundSchema<TrainingOptions> make_bindings() {
   config::BoundSchema<TrainingOptions> s;
-  s.choice("algo", Algorithm::maac, kAlgorithms, "maac: pathwise H-step actor; sac: model-free; mbpo: model data + SAC actor",
+  s.choice(key::algo, Algorithm::maac, kAlgorithms, "maac: pathwise H-step actor; sac: model-free; mbpo: model data + SAC actor",
            FIELD(agent.algorithm))
-      .unbound_choice(kAblationKey, Ablation::none, kAblations, "the paper's ablations, applied on top of the other keys")
-      .integer("seed", 0, 0, 1ll << 62, "seeds networks, data and noise", FIELD(trainer.seed))
-      .text("env.name", "InvertedPendulum", "environment (maac envs lists them)", FIELD(trainer.env))
+      .unbound_choice(key::ablation, Ablation::none, kAblations, "the paper's ablations, applied on top of the other keys")
+      .integer(key::seed, 0, 0, 1ll << 62, "seeds networks, data and noise", FIELD(trainer.seed))
+      .text(key::env_name, "InvertedPendulum", "environment (maac envs lists them)", FIELD(trainer.env))
       .integer("env.max_episode_steps", 0, 0, 1000000, "time limit, truncation not termination (0: the env's own)",
                FIELD(trainer.max_episode_steps))
-      .integer("run.total_steps", 100000, 1, 1ll << 40, "real environment steps", FIELD(trainer.total_steps))
+      .integer(key::total_steps, 100000, 1, 1ll << 40, "real environment steps", FIELD(trainer.total_steps))
       .integer("run.initial_random_steps", 5000, 0, 1ll << 40, "uniformly random steps before iteration 0",
                FIELD(trainer.initial_random_steps))
       .integer("run.steps_per_iteration", 1000, 1, 1ll << 30, "real steps collected per iteration",
@@ -99,7 +87,7 @@ config::BoundSchema<TrainingOptions> make_bindings() {
       .integer("run.max_nonfinite_updates", 100, 1, 1ll << 30, "consecutive skipped updates that stop the run",
                FIELD(trainer.max_nonfinite_updates))
       .integer("run.threads", 0, 0, 1024, "CPU threads (0: all cores)", FIELD(trainer.threads))
-      .choice("run.device", Device::cpu, kDevices, "where networks and updates run (cuda: one GPU, an error without one)",
+      .choice(key::device, Device::cpu, kDevices, "where networks and updates run (cuda: one GPU, an error without one)",
               FIELD(agent.device))
       .boolean("run.cuda_graphs", true, "on cuda: run the actor and critic updates as captured CUDA graphs where possible",
                FIELD(agent.cuda_graphs))
@@ -111,6 +99,7 @@ config::BoundSchema<TrainingOptions> make_bindings() {
                config::fields(FIELD(trainer.batch), FIELD(agent.batch)))
       .real("train.real_share", 0.05, 0.0, 1.0, "share of each batch from real data, the rest model data",
             FIELD(trainer.real_share))
+      .set_under(Ablation::real_only, "1")
       .real("train.gamma", 0.99, 0.0, 1.0, "discount",
             config::fields(FIELD(agent.gamma), FIELD(agent.objective.gamma), FIELD(agent.steve.gamma)))
       .real("train.grad_clip", 0.0, 0.0, 1e12, "global gradient-norm clip (0: off)", FIELD(agent.grad_clip))
@@ -146,8 +135,11 @@ config::BoundSchema<TrainingOptions> make_bindings() {
       })
       .integer("rollout.buffer", 2000000, 1, 1ll << 34, "model transitions kept", FIELD(trainer.model_buffer))
       .integer("actor.horizon", 4, 0, 100, "H: model steps in the pathwise objective", FIELD(agent.objective.horizon))
+      .set_under(Ablation::h0, "0")
       .integer("actor.terminal_samples", 5, 1, 1000, "K: actions sampled at s_H", FIELD(agent.objective.terminal_samples))
+      .set_under(Ablation::single_sample, "1")
       .integer("actor.samples_per_state", 1, 1, 1000, "paths per start state", FIELD(agent.objective.samples_per_state))
+      .set_under(Ablation::single_sample, "1")
       .choice("actor.entropy", EntropyBonus::along_path, kEntropyBonuses,
               "entropy along the path, or at the first action (authors)", FIELD(agent.objective.entropy))
       .choice("actor.member_choice", MemberChoice::per_step, kMemberChoices, "model member per step or per path",
@@ -160,6 +152,7 @@ config::BoundSchema<TrainingOptions> make_bindings() {
       .choice("actor.activation", Unary::relu, kActivations, "hidden activation", FIELD(agent.policy.activation))
       .choice("critic.target", CriticTarget::steve, kCriticTargets, "STEVE over horizons 0..steve_horizon, or one-step TD",
               FIELD(agent.critic_target))
+      .set_under(Ablation::no_steve, "td")
       .integer("critic.steve_horizon", 2, 0, 100, "H_c", FIELD(agent.steve.horizon))
       .choice("critic.steve_variance", SteveVariance::members_and_twins, kSteveVariances,
               "how STEVE measures spread (authors: h = 0 has zero variance)", FIELD(agent.steve.variance))
@@ -169,6 +162,7 @@ config::BoundSchema<TrainingOptions> make_bindings() {
       .choice("critic.activation", Unary::relu, kActivations, "hidden activation", FIELD(agent.critic.activation))
       .real("critic.tau", 5e-3, 0.0, 1.0, "Polyak rate of the target critics", FIELD(agent.tau))
       .boolean("alpha.entropy", true, "entropy regularisation (false: alpha = 0)", FIELD(agent.entropy))
+      .set_under(Ablation::no_entropy, "false")
       .boolean("alpha.learn", true, "tune alpha towards the target entropy", FIELD(agent.learn_alpha))
       .real("alpha.initial", 1.0, 1e-8, 1e8, "initial temperature", FIELD(agent.initial_alpha))
       .real("alpha.lr", 3e-4, 1e-8, 1.0, "temperature learning rate", FIELD(agent.alpha_lr))
@@ -188,7 +182,8 @@ const ConfigSchema& trainer_schema() { return trainer_bindings().schema(); }
 
 std::string apply_ablation(Config& c) {
   std::string changed;
-  for (const std::string& set : ablation_sets(config::value_of(kAblations, c.text(kAblationKey)))) {
+  const Ablation ablation = config::value_of(kAblations, c.text(key::ablation));
+  for (const std::string& set : trainer_bindings().assignments_under(ablation)) {
     c.set(set);
     changed += (changed.empty() ? "" : ", ") + set;
   }

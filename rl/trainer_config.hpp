@@ -16,6 +16,17 @@ using config::ConfigEntry;
 using config::ConfigSchema;
 using config::ConfigValue;
 
+// The keys that code outside the reader names (the command line sets them; the banner,
+// --resume and maac eval read them). The schema declares them through these names.
+namespace key {
+inline constexpr const char* algo = "algo";
+inline constexpr const char* ablation = "ablation";
+inline constexpr const char* seed = "seed";
+inline constexpr const char* env_name = "env.name";
+inline constexpr const char* total_steps = "run.total_steps";
+inline constexpr const char* device = "run.device";
+}  // namespace key
+
 // The loop's settings. Only the config fills them: the defaults live in the schema
 // (trainer_schema()), not here; a default-constructed TrainerOptions is all zeros.
 struct TrainerOptions {
@@ -60,7 +71,7 @@ TrainingOptions training_options(const Config& c);
 AgentOptions agent_options(const Config& c);
 TrainerOptions trainer_options(const Config& c);
 // `ablation = h0 | no_steve | single_sample | real_only | no_entropy` rewrites the keys it
-// stands for; returns what it changed, for the log.
+// stands for (those declared with set_under it); returns what it changed, for the log.
 std::string apply_ablation(Config& c);
 
 }  // namespace maac::rl

@@ -166,6 +166,7 @@ BoundSchema<Options> bound() {
       .integer("seed", 5, 0, int64_t{1} << 62, "seed", [](Options& o) -> auto& { return o.seed; })
       .real("lr", 0.5, 0.0, 1.0, "rate", fields([](Options& o) -> auto& { return o.lr; }, [](Options& o) -> auto& { return o.lr_copy; }))
       .boolean("on", true, "switch", [](Options& o) -> auto& { return o.on; })
+      .set_under(Colour::red, "false")
       .text("name", "x", "name", [](Options& o) -> auto& { return o.name; })
       .reals("schedule", {1, 2}, 2, "pair", [](Options& o) -> auto& { return o.schedule; })
       .check([](const Options& o) -> std::string { return o.schedule[0] <= o.schedule[1] ? "" : ": expected ascending"; })
@@ -173,6 +174,7 @@ BoundSchema<Options> bound() {
       .integer("layers", 2, 1, 8, "layers",
                computed([](Options& o, int64_t n) { o.inner.hidden.assign(static_cast<size_t>(n), 3); },
                         [](const Options& o) { return static_cast<int64_t>(o.inner.hidden.size()); }))
+      .set_under(Colour::red, "3")
       .unbound_choice("mode", Colour::blue, kColours, "read where it is used");
   return s;
 }
@@ -252,4 +254,14 @@ TEST_CASE("the key table lists every key with its default and allowed values") {
   ConfigSchema piped;
   piped.real("a", 1, 0, 2, "-scale * |A|");
   REQUIRE_THAT(markdown_table(piped), Contains("| -scale * \\|A\\| |"));
+}
+
+TEST_CASE("assignments declared under a switch's value come back in schema order") {
+  const BoundSchema<Options> b = bound();
+  REQUIRE(b.assignments_under(Colour::red) == std::vector<std::string>{"on=false", "layers=3"});
+  REQUIRE(b.assignments_under(Colour::green).empty());
+  Config c(b.schema());
+  for (const std::string& set : b.assignments_under(Colour::red)) c.set(set);
+  REQUIRE_FALSE(b.read(c).on);
+  REQUIRE(b.read(c).inner.hidden.size() == 3);
 }
