@@ -38,7 +38,7 @@ constexpr Name<Ablation> kAblations[] = {{"none", Ablation::none},
 #define FIELD(path) [](TrainingOptions& o) -> auto& { return o.path; }
 
 // `<net>.layers` and `<net>.width` fill one list of hidden widths: its length and its common
-// entry (layers is declared first; the width then sets every entry).
+// entry (in either order: a new length copies the first entry, a width sets every entry).
 template <class Hidden>
 auto layer_count(Hidden hidden) {
   return config::computed(
