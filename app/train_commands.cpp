@@ -35,10 +35,10 @@ void run_train(const TrainArgs& a) {
   rl::Config config(rl::trainer_schema());
   // Layers: schema defaults <- --config file <- --env/--seed/--steps <- --set.
   if (!a.config_file.empty()) config.merge_toml_file(a.config_file);
-  if (!a.env.empty()) config.set("env.name=" + a.env);
-  if (a.seed) set_from_option(config, "--seed", "seed", *a.seed);
-  if (a.steps) set_from_option(config, "--steps", "run.total_steps", *a.steps);
-  if (!a.device.empty()) config.set("run.device=" + a.device);
+  if (!a.env.empty()) config.set(rl::key::env_name + ("=" + a.env));
+  if (a.seed) set_from_option(config, "--seed", rl::key::seed, *a.seed);
+  if (a.steps) set_from_option(config, "--steps", rl::key::total_steps, *a.steps);
+  if (!a.device.empty()) config.set(rl::key::device + ("=" + a.device));
   for (const std::string& s : a.sets) config.set(s);
   std::string changed = rl::apply_ablation(config);
   // The default directory is new for every run, so repeating a command never collides.
@@ -47,11 +47,13 @@ void run_train(const TrainArgs& a) {
     std::time_t now = std::time(nullptr);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    out = fmt::format("runs/{}-{}-s{}-{}", config.text("env.name"), config.text("algo"), config.integer("seed"), stamp);
+    out = fmt::format("runs/{}-{}-s{}-{}", config.text(rl::key::env_name), config.text(rl::key::algo), config.integer(rl::key::seed),
+                      stamp);
   }
-  fmt::print("maac train: {} on {}{}, seed {}, {} env steps, device {} -> {}\n", config.text("algo"),
-             config.text("env.name"), changed.empty() ? "" : " (ablation " + config.text("ablation") + ": " + changed + ")",
-             config.integer("seed"), config.integer("run.total_steps"), config.text("run.device"), out);
+  fmt::print("maac train: {} on {}{}, seed {}, {} env steps, device {} -> {}\n", config.text(rl::key::algo),
+             config.text(rl::key::env_name),
+             changed.empty() ? "" : " (ablation " + config.text(rl::key::ablation) + ": " + changed + ")",
+             config.integer(rl::key::seed), config.integer(rl::key::total_steps), config.text(rl::key::device), out);
   rl::install_stop_signals();
   rl::Trainer trainer(config, out, a.resume, a.quiet);
   if (!trainer.agent().graph_summary().empty()) fmt::print("updates: {}\n", trainer.agent().graph_summary());
@@ -70,7 +72,7 @@ void run_eval(const std::string& checkpoint, int episodes, uint64_t seed) {
   mean /= static_cast<double>(returns.size());
   for (double r : returns) var += (r - mean) * (r - mean);
   fmt::print("{} ({}), {} episodes, deterministic policy: return {:.1f} +- {:.1f} (std)\n", t.env,
-             loaded.config->text("algo"), episodes, mean, std::sqrt(var / static_cast<double>(returns.size())));
+             loaded.config->text(rl::key::algo), episodes, mean, std::sqrt(var / static_cast<double>(returns.size())));
   for (size_t i = 0; i < returns.size(); ++i) fmt::print("  episode {}: {:.1f}\n", i, returns[i]);
 }
 

@@ -8,7 +8,7 @@
 
 #include "envs/env.hpp"
 #include "rl/agent.hpp"
-#include "rl/config.hpp"
+#include "rl/trainer_config.hpp"  // Config
 
 namespace maac::rl {
 

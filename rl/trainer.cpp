@@ -55,8 +55,8 @@ uint64_t episode_seed(uint64_t seed, int64_t episode) {
 // The keys a resumed run may change: its length, and the device it continues on.
 std::string config_without_total(const Config& c) {
   Config copy = c;
-  copy.set("run.total_steps=1");
-  copy.set("run.device=cpu");
+  copy.set(key::total_steps + std::string("=1"));
+  copy.set(key::device + std::string("=cpu"));
   return copy.to_toml();
 }
 
@@ -212,8 +212,8 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
       throw std::runtime_error("the configuration differs from the checkpoint's in '" + ckpt +
                                "' (only run.total_steps and run.device may change on --resume); see " + out_dir_ +
                                "/config.toml");
-    saved.set("run.total_steps=" + std::to_string(config_.integer("run.total_steps")));
-    saved.set("run.device=" + config_.text("run.device"));
+    saved.set(key::total_steps + ("=" + std::to_string(config_.integer(key::total_steps))));
+    saved.set(key::device + ("=" + config_.text(key::device)));
     config_ = saved;
   }
   options_ = trainer_options(config_);

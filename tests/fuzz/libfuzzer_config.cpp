@@ -9,9 +9,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "rl/config.hpp"
+#include "config/config.hpp"
 
-using namespace maac::rl;
+using namespace maac::config;
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <unistd.h>
 
-#include "rl/config.hpp"
+#include "config/config.hpp"
 #include "rl/trainer_config.hpp"
 #include "tests/fuzz/fuzz_helpers.hpp"
 

@@ -1,6 +1,7 @@
-#include "rl/config.hpp"
+#include "config/config.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -11,7 +12,7 @@
 #include <string_view>
 #include <toml++/toml.h>
 
-namespace maac::rl {
+namespace maac::config {
 namespace {
 
 std::string format_number(double v) {
@@ -68,6 +69,53 @@ std::string toml_quoted(const std::string& text) {
     }
   }
   return out + "\"";
+}
+
+// A value as the resolved TOML writes it.
+std::string toml_value(const ConfigValue& v) {
+  std::ostringstream out;
+  if (auto* i = std::get_if<int64_t>(&v)) out << *i;
+  else if (auto* d = std::get_if<double>(&v)) {
+    std::string s = format_number(*d);
+    out << s << (s.find_first_of(".en") == std::string::npos ? ".0" : "");
+  } else if (auto* b = std::get_if<bool>(&v)) out << (*b ? "true" : "false");
+  else if (auto* s = std::get_if<std::string>(&v)) out << toml_quoted(*s);
+  else {
+    out << "[";
+    const auto& l = std::get<std::vector<double>>(v);
+    for (size_t k = 0; k < l.size(); ++k) out << (k ? ", " : "") << format_number(l[k]);
+    out << "]";
+  }
+  return out.str();
+}
+
+// A number for people: the shortest text that reads back the same (fixed up to 8 characters,
+// else scientific without exponent padding: 1e-8, 1e30), 2^k for large powers of two.
+std::string readable_number(double v) {
+  int exponent = 0;
+  if (v >= 1 << 20 && std::frexp(v, &exponent) == 0.5) return "2^" + std::to_string(exponent - 1);
+  char buf[400];
+  auto fixed = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  if (fixed.ec == std::errc() && fixed.ptr - buf <= 8) return std::string(buf, fixed.ptr);
+  auto sci = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific);
+  std::string out(buf, sci.ec == std::errc() ? sci.ptr : buf);
+  if (size_t e = out.find('e'); e != std::string::npos) {
+    size_t digits = e + 1 + (out[e + 1] == '-' || out[e + 1] == '+');
+    while (digits + 1 < out.size() && out[digits] == '0') out.erase(digits, 1);
+    if (out[e + 1] == '+') out.erase(e + 1, 1);
+  }
+  return out;
+}
+
+// A value for people: numbers as readable_number writes them, the rest as in TOML.
+std::string readable_value(const ConfigValue& v) {
+  if (auto* d = std::get_if<double>(&v)) return readable_number(*d);
+  if (auto* l = std::get_if<std::vector<double>>(&v)) {
+    std::string out = "[";
+    for (size_t k = 0; k < l->size(); ++k) out += (k ? ", " : "") + readable_number((*l)[k]);
+    return out + "]";
+  }
+  return toml_value(v);
 }
 
 // Text from the input as an error message shows it: printable and at most 80 characters.
@@ -365,20 +413,7 @@ std::string Config::to_toml() const {
     std::string name = dot == std::string::npos ? e.key : e.key.substr(dot + 1);
     if (!tables.count(table)) order.push_back(table);
     std::ostringstream line;
-    const ConfigValue& v = values_.at(e.key);
-    line << name << " = ";
-    if (auto* i = std::get_if<int64_t>(&v)) line << *i;
-    else if (auto* d = std::get_if<double>(&v)) {
-      std::string s = format_number(*d);
-      line << s << (s.find_first_of(".en") == std::string::npos ? ".0" : "");
-    } else if (auto* b = std::get_if<bool>(&v)) line << (*b ? "true" : "false");
-    else if (auto* s = std::get_if<std::string>(&v)) line << toml_quoted(*s);
-    else {
-      line << "[";
-      const auto& l = std::get<std::vector<double>>(v);
-      for (size_t k = 0; k < l.size(); ++k) line << (k ? ", " : "") << format_number(l[k]);
-      line << "]";
-    }
+    line << name << " = " << toml_value(values_.at(e.key));
     if (!e.doc.empty()) line << "  # " << e.doc;
     tables[table] += line.str() + "\n";
   }
@@ -387,4 +422,27 @@ std::string Config::to_toml() const {
   return out;
 }
 
-}  // namespace maac::rl
+std::string markdown_table(const ConfigSchema& schema) {
+  auto cell = [](std::string text) {  // a table cell: a '|' would end it
+    for (size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) text.insert(at, "\\");
+    return text;
+  };
+  std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n";
+  for (const ConfigEntry& e : schema.entries()) {
+    std::string allowed;
+    switch (e.fallback.index()) {
+      case 0:  // integers: exact, large powers of two as 2^k
+      case 1: allowed = readable_number(e.min) + " .. " + readable_number(e.max); break;
+      case 2: allowed = "true, false"; break;
+      case 3:
+        for (const std::string& c : e.choices) allowed += (allowed.empty() ? "`" : ", `") + c + "`";
+        if (allowed.empty()) allowed = "text";
+        break;
+      default: allowed = std::to_string(std::get<std::vector<double>>(e.fallback).size()) + " numbers"; break;
+    }
+    out += "| `" + e.key + "` | `" + cell(readable_value(e.fallback)) + "` | " + allowed + " | " + cell(e.doc) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace maac::config

@@ -1,6 +1,7 @@
-// Run configuration: a typed schema (every key with its type, default, range and doc),
+// Configuration from TOML: a typed schema (every key with its type, default, range and doc),
 // resolved from defaults <- a TOML file <- `--set key=value` overrides. Unknown keys,
 // wrong types and out-of-range values are rejected with a message naming the key.
+// config/bound_schema.hpp binds each key to the field of an options struct it fills.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -8,7 +9,7 @@
 #include <variant>
 #include <vector>
 
-namespace maac::rl {
+namespace maac::config {
 
 using ConfigValue = std::variant<int64_t, double, bool, std::string, std::vector<double>>;
 
@@ -53,6 +54,9 @@ class Config {
   bool boolean(const std::string& key) const;
   const std::string& text(const std::string& key) const;
   const std::vector<double>& reals(const std::string& key) const;
+  // The value of a key, whatever its type.
+  const ConfigValue& value(const std::string& key) const { return at(key); }
+  const ConfigSchema& schema() const { return *schema_; }
 
   // The full resolved configuration as TOML (saved in the run directory).
   std::string to_toml() const;
@@ -64,4 +68,7 @@ class Config {
   std::map<std::string, ConfigValue> values_;
 };
 
-}  // namespace maac::rl
+// Every key of the schema as a Markdown table: key, default, allowed values, doc.
+std::string markdown_table(const ConfigSchema& schema);
+
+}  // namespace maac::config

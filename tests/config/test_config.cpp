@@ -1,10 +1,14 @@
-// Config resolution: defaults <- TOML file <- --set, and every rejection names the key.
+// Config resolution: defaults <- TOML file <- --set, and every rejection names the key;
+// keys bound to the fields they fill (BoundSchema).
 #include <catch2/catch.hpp>
 
-#include "rl/config.hpp"
+#include "config/bound_schema.hpp"
+#include "config/config.hpp"
 
-using namespace maac::rl;
+using namespace maac::config;
 using Catch::Contains;
+using Catch::Equals;
+using Catch::StartsWith;
 
 namespace {
 ConfigSchema schema() {
@@ -138,4 +142,126 @@ TEST_CASE("config files: missing, a folder, read") {
   Config c(s);
   REQUIRE_THROWS_WITH(c.merge_toml_file("/no/such/config.toml"), Contains("cannot open config file '/no/such/config.toml'"));
   REQUIRE_THROWS_WITH(c.merge_toml_file("/tmp"), Contains("'/tmp' is a folder"));
+}
+
+namespace {
+enum class Colour { red, green, blue };
+constexpr Name<Colour> kColours[] = {{"red", Colour::red}, {"green", Colour::green}, {"blue", Colour::blue}};
+struct Inner {
+  std::vector<int64_t> hidden{3, 3};
+};
+struct Options {
+  int threads = 0;
+  uint64_t seed = 0;
+  double lr = 0, lr_copy = 0;
+  bool on = false;
+  std::string name;
+  std::vector<double> schedule;
+  Colour colour = Colour::red;
+  Inner inner;
+};
+BoundSchema<Options> bound() {
+  BoundSchema<Options> s;
+  s.integer("run.threads", 2, 0, 64, "threads", [](Options& o) -> auto& { return o.threads; })
+      .integer("seed", 5, 0, int64_t{1} << 62, "seed", [](Options& o) -> auto& { return o.seed; })
+      .real("lr", 0.5, 0.0, 1.0, "rate", fields([](Options& o) -> auto& { return o.lr; }, [](Options& o) -> auto& { return o.lr_copy; }))
+      .boolean("on", true, "switch", [](Options& o) -> auto& { return o.on; })
+      .set_under(Colour::red, "false")
+      .text("name", "x", "name", [](Options& o) -> auto& { return o.name; })
+      .reals("schedule", {1, 2}, 2, "pair", [](Options& o) -> auto& { return o.schedule; })
+      .check([](const Options& o) -> std::string { return o.schedule[0] <= o.schedule[1] ? "" : ": expected ascending"; })
+      .choice("colour", Colour::green, kColours, "colour", [](Options& o) -> auto& { return o.colour; })
+      .integer("layers", 2, 1, 8, "layers",
+               computed([](Options& o, int64_t n) { o.inner.hidden.assign(static_cast<size_t>(n), 3); },
+                        [](const Options& o) { return static_cast<int64_t>(o.inner.hidden.size()); }))
+      .set_under(Colour::red, "3")
+      .unbound_choice("mode", Colour::blue, kColours, "read where it is used");
+  return s;
+}
+}  // namespace
+
+TEST_CASE("a bound schema reads every key into the fields it names") {
+  const BoundSchema<Options> b = bound();
+  Config c(b.schema());
+  Options d = b.read(c);
+  REQUIRE(d.threads == 2);
+  REQUIRE(d.seed == 5);
+  REQUIRE((d.lr == 0.5 && d.lr_copy == 0.5));
+  REQUIRE(d.on);
+  REQUIRE(d.name == "x");
+  REQUIRE(d.schedule == std::vector<double>{1, 2});
+  REQUIRE(d.colour == Colour::green);
+  REQUIRE(d.inner.hidden == std::vector<int64_t>{3, 3});
+  c.merge_toml("run.threads = 7\nseed = 9\nlr = 0.25\non = false\nname = \"y\"\nschedule = [3, 4]\ncolour = \"blue\"\n"
+               "layers = 5\nmode = \"red\"\n",
+               "f.toml");
+  Options o = b.read(c);
+  REQUIRE(o.threads == 7);
+  REQUIRE(o.seed == 9);
+  REQUIRE((o.lr == 0.25 && o.lr_copy == 0.25));
+  REQUIRE_FALSE(o.on);
+  REQUIRE(o.name == "y");
+  REQUIRE(o.schedule == std::vector<double>{3, 4});
+  REQUIRE(o.colour == Colour::blue);
+  REQUIRE(o.inner.hidden.size() == 5);
+  REQUIRE(c.text("mode") == "red");
+}
+
+TEST_CASE("a bound choice allows exactly its enum's names, in the table's order") {
+  const BoundSchema<Options> b = bound();
+  REQUIRE(b.schema().find("colour")->choices == std::vector<std::string>{"red", "green", "blue"});
+  REQUIRE(std::get<std::string>(b.schema().find("colour")->fallback) == "green");
+  REQUIRE(names(kColours) == std::vector<std::string>{"red", "green", "blue"});
+  REQUIRE(std::string(name_of(kColours, Colour::blue)) == "blue");
+  REQUIRE(value_of(kColours, "red") == Colour::red);
+  Config c(b.schema());
+  REQUIRE_THROWS_WITH(c.set("colour=purple"), Contains("'colour' = 'purple'") && Contains("red, green, blue"));
+  for (const Name<Colour>& n : kColours) {
+    c.set(std::string("colour=") + n.first);
+    REQUIRE(b.read(c).colour == n.second);
+  }
+}
+
+TEST_CASE("a bound schema's checks run after every key is read and name the key") {
+  const BoundSchema<Options> b = bound();
+  Config c(b.schema());
+  c.set("schedule=[4, 3]");
+  REQUIRE_THROWS_WITH(b.read(c), Equals("config key 'schedule': expected ascending"));
+}
+
+TEST_CASE("held() lists what each bound field holds, one entry per field") {
+  const BoundSchema<Options> b = bound();
+  Options o;
+  o.lr_copy = 0.125;
+  o.colour = Colour::blue;
+  const auto held = b.held(o);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : held) keys.push_back(key);
+  REQUIRE(keys == std::vector<std::string>{"run.threads", "seed", "lr", "lr", "on", "name", "schedule", "colour", "layers"});
+  REQUIRE(held[3].second == ConfigValue(0.125));
+  REQUIRE(held[7].second == ConfigValue(std::string("blue")));
+  REQUIRE(held[8].second == ConfigValue(int64_t{2}));
+}
+
+TEST_CASE("the key table lists every key with its default and allowed values") {
+  const BoundSchema<Options> b = bound();
+  const std::string table = markdown_table(b.schema());
+  REQUIRE_THAT(table, StartsWith("| key | default | allowed | meaning |\n|---|---|---|---|\n"));
+  REQUIRE_THAT(table, Contains("| `seed` | `5` | 0 .. 2^62 | seed |\n"));
+  REQUIRE_THAT(table, Contains("| `lr` | `0.5` | 0 .. 1 | rate |\n"));
+  REQUIRE_THAT(table, Contains("| `colour` | `\"green\"` | `red`, `green`, `blue` | colour |\n"));
+  REQUIRE_THAT(table, Contains("| `schedule` | `[1, 2]` | 2 numbers | pair |\n"));
+  ConfigSchema piped;
+  piped.real("a", 1, 0, 2, "-scale * |A|");
+  REQUIRE_THAT(markdown_table(piped), Contains("| -scale * \\|A\\| |"));
+}
+
+TEST_CASE("assignments declared under a switch's value come back in schema order") {
+  const BoundSchema<Options> b = bound();
+  REQUIRE(b.assignments_under(Colour::red) == std::vector<std::string>{"on=false", "layers=3"});
+  REQUIRE(b.assignments_under(Colour::green).empty());
+  Config c(b.schema());
+  for (const std::string& set : b.assignments_under(Colour::red)) c.set(set);
+  REQUIRE_FALSE(b.read(c).on);
+  REQUIRE(b.read(c).inner.hidden.size() == 3);
 }
