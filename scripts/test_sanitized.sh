@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (CPU only, no
 # benchmarks) in a separate build folder and runs them; any sanitizer report fails its test.
-# The learning, soak and cuda labels are left out (minutes long, or need a GPU).
+# The learning, soak, cuda and python labels are left out (minutes long, need a GPU, or
+# test Python reading files back, which the normal run does).
 # Usage: scripts/test_sanitized.sh [extra cmake -D options...]
 #        (ASAN_BUILD_DIR=build-asan by default: not BUILD_DIR, which names the main build)
 set -euo pipefail
@@ -21,4 +22,4 @@ fi
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAAC_SANITIZE=ON -DMAAC_CUDA=OFF \
   -DMAAC_BUILD_BENCH=OFF "${launcher[@]}" "$@"
 cmake --build "$build_dir" -j "$(nproc)"
-ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" -LE 'learning|soak|cuda'
+ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" -LE 'learning|soak|cuda|python'
