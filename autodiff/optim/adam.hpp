@@ -86,7 +86,7 @@ void polyak_update(const ParameterList<T>& target, const ParameterList<T>& sourc
                    cuda::Stream stream = cuda::default_stream);
 
 // The same on cuda parameters inside a captured update, skipped on the device when *ok is
-// 0 (a DeviceFlag after clip_and_step_guarded): a skipped step leaves the targets alone.
+// 0 (GuardedStep::device_flag() of the step it follows): a skipped step leaves the targets alone.
 template <class T>
 void polyak_update_guarded(const ParameterList<T>& target, const ParameterList<T>& source, double tau,
                            const int32_t* ok, cuda::Stream stream);
