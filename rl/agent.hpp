@@ -123,6 +123,8 @@ class Agent {
 
  private:
   void build_graphs(uint64_t seed);
+  // Every piece of checkpoint state, by name (agent_state.cpp): save and load walk it.
+  template <class Visitor> void visit_state(Visitor& v);
   double critic_step(const TransitionBatch& b, Rng& rng, bool* ok, bool* targets_updated);
   double actor_step(const TransitionBatch& b, Rng& rng, bool* ok, UpdateStats& stats);
 

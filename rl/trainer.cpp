@@ -18,6 +18,7 @@
 #include "rl/checkpoint_file.hpp"
 #include "rl/evaluation.hpp"
 #include "rl/run_probe.hpp"
+#include "rl/trainer_state.hpp"
 
 namespace maac::rl {
 namespace fs = std::filesystem;
@@ -62,114 +63,7 @@ std::string config_without_total(const Config& c) {
 
 }  // namespace
 
-// Where the loop is and everything it carries between units of work.
-struct Trainer::State {
-  enum Phase : int64_t { random = 0, collect = 1, fit = 2, blocks = 3 };
-  int64_t phase = random;
-  int64_t env_steps = 0, iteration = 0, iter_steps = 0, block = 0, block_updates = 0, block_rolled_out = 0;
-  int64_t episodes = 0, nonfinite_streak = 0, skipped = 0, updates = 0;
-  int64_t next_eval = 0, next_checkpoint = 0;
-  int64_t log_rows = 0;          // progress.csv rows written; a resumed run keeps exactly these
-  int64_t iteration_rows = 0, model_error_rows = 0;  // the same for iterations.csv, model_error.csv
-  // This iteration's diagnostics, written at its end: the model fit, the model error
-  // before the fit, and sums over the actor steps.
-  int64_t fit_epochs = 0, fit_early_stop = 0, fit_train_rows = 0, fit_holdout_rows = 0, fit_members_improved = 0;
-  double fit_nll = NAN, fit_mse = NAN;
-  std::vector<double> model_error;
-  double grad_norm_sum = 0, terminal_share_sum = 0;
-  int64_t grad_norm_count = 0, terminal_share_count = 0;
-  int64_t episode_running = 0;   // the env was mid-episode (it is rebuilt by replay on load)
-  uint64_t current_episode_seed = 0;
-  std::vector<float> episode_actions;  // policy-space actions since the episode began
-  std::vector<double> obs;
-  double episode_return = 0, last_train_return = NAN, last_eval = NAN;
-  double actor_loss = NAN, critic_loss = NAN, model_nll = NAN;
-  double elapsed_before = 0;
-  Rng collect_rng, update_rng, model_rng;
-  // Not checkpointed: this process's clock and rate bookkeeping.
-  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-  int64_t updates_at_last_row = 0;
-  double time_at_last_row = 0;
-
-  explicit State(uint64_t seed) : collect_rng(seed * 3 + 1), update_rng(seed * 3 + 2), model_rng(seed * 3 + 3) {}
-  double elapsed() const {
-    return elapsed_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  }
-
-  // Every piece of checkpointed state, once, by name: save and load both walk this list,
-  // so they cannot disagree. f receives (name, int64_t& | uint64_t& | double& | Rng& |
-  // std::vector<float>& | std::vector<double>&).
-  template <class F> void visit(F&& f) {
-    f("phase", phase);
-    f("env_steps", env_steps);
-    f("iteration", iteration);
-    f("iter_steps", iter_steps);
-    f("block", block);
-    f("block_updates", block_updates);
-    f("block_rolled_out", block_rolled_out);
-    f("episodes", episodes);
-    f("nonfinite_streak", nonfinite_streak);
-    f("skipped_updates", skipped);
-    f("updates", updates);
-    f("next_eval", next_eval);
-    f("next_checkpoint", next_checkpoint);
-    f("log_rows", log_rows);
-    f("iteration_rows", iteration_rows);
-    f("model_error_rows", model_error_rows);
-    f("fit_epochs", fit_epochs);
-    f("fit_early_stop", fit_early_stop);
-    f("fit_train_rows", fit_train_rows);
-    f("fit_holdout_rows", fit_holdout_rows);
-    f("fit_members_improved", fit_members_improved);
-    f("fit_nll", fit_nll);
-    f("fit_mse", fit_mse);
-    f("model_error", model_error);
-    f("grad_norm_sum", grad_norm_sum);
-    f("terminal_share_sum", terminal_share_sum);
-    f("grad_norm_count", grad_norm_count);
-    f("terminal_share_count", terminal_share_count);
-    f("episode_running", episode_running);
-    f("episode_seed", current_episode_seed);
-    f("collect_rng", collect_rng);
-    f("update_rng", update_rng);
-    f("model_rng", model_rng);
-    f("episode_return", episode_return);
-    f("last_train_return", last_train_return);
-    f("last_eval", last_eval);
-    f("actor_loss", actor_loss);
-    f("critic_loss", critic_loss);
-    f("model_nll", model_nll);
-    f("elapsed_seconds", elapsed_before);
-    f("episode_actions", episode_actions);
-    f("obs", obs);
-  }
-};
-
 namespace {
-
-// One checkpoint tensor "trainer.<name>" per piece of State (unsigned values and Rng
-// positions stored bit for bit as I64).
-struct PutState {
-  Safetensors& ck;
-  void operator()(const char* name, int64_t& v) const { ck.put<int64_t>(key(name), {v}); }
-  void operator()(const char* name, uint64_t& v) const { ck.put<int64_t>(key(name), {static_cast<int64_t>(v)}); }
-  void operator()(const char* name, Rng& r) const { ck.put<int64_t>(key(name), {static_cast<int64_t>(r.counter())}); }
-  void operator()(const char* name, double& v) const { ck.put<double>(key(name), {v}); }
-  template <class T> void operator()(const char* name, std::vector<T>& v) const { ck.put<T>(key(name), v); }
-  static std::string key(const char* name) { return std::string("trainer.") + name; }
-};
-struct GetState {
-  const Safetensors& ck;
-  void operator()(const char* name, int64_t& v) const { v = ck.get<int64_t>(PutState::key(name), 1)[0]; }
-  void operator()(const char* name, uint64_t& v) const {
-    v = static_cast<uint64_t>(ck.get<int64_t>(PutState::key(name), 1)[0]);
-  }
-  void operator()(const char* name, Rng& r) const {
-    r.set_counter(static_cast<uint64_t>(ck.get<int64_t>(PutState::key(name), 1)[0]));
-  }
-  void operator()(const char* name, double& v) const { v = ck.get<double>(PutState::key(name), 1)[0]; }
-  template <class T> void operator()(const char* name, std::vector<T>& v) const { v = ck.get<T>(PutState::key(name)); }
-};
 
 // The kill test's hook: with MAAC_TEST_KILL_IN_CHECKPOINT_WRITE=n, the n-th checkpoint
 // write of this process dies by SIGKILL once half of its bytes are in the temp file.
@@ -212,8 +106,9 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
       throw std::runtime_error("the configuration differs from the checkpoint's in '" + ckpt +
                                "' (only run.total_steps and run.device may change on --resume); see " + out_dir_ +
                                "/config.toml");
-    saved.set(key::total_steps + ("=" + std::to_string(config_.integer(key::total_steps))));
-    saved.set(key::device + ("=" + config_.text(key::device)));
+    // Built with fmt: GCC 12 warns (-Wrestrict, a false positive) on "literal" + std::string&&.
+    saved.set(fmt::format("{}={}", key::total_steps, config_.integer(key::total_steps)));
+    saved.set(fmt::format("{}={}", key::device, config_.text(key::device)));
     config_ = saved;
   }
   options_ = trainer_options(config_);
@@ -301,6 +196,7 @@ void Trainer::policy_step() {
   std::vector<float> obs(state_->obs.begin(), state_->obs.end()), a(static_cast<size_t>(env_->act_dim()));
   agent_->act(obs.data(), 1, false, state_->collect_rng, a.data());
   env_step(a);
+  ++state_->iter_steps;
 }
 
 void Trainer::fit_model() {
@@ -435,30 +331,57 @@ void Trainer::log_row() {
   ++st.log_rows;
 }
 
+// Algorithm 1 of the paper, one unit of work per call (an env step, a model fit, a block's
+// rollouts, one update). Where the loop stands is State, saved whole in every checkpoint,
+// so a run stops after any unit and resumes exactly there.
+void Trainer::advance() {
+  State& st = *state_;
+  switch (st.phase) {
+    case State::random:  // D_env <- initial_random_steps uniformly random steps
+      if (st.env_steps < options_.initial_random_steps) random_step();
+      else begin_iteration();
+      break;
+    case State::collect:  // each iteration: steps_per_iteration steps of pi_theta into D_env
+      if (st.iter_steps < options_.steps_per_iteration) policy_step();
+      else end_collection();
+      break;
+    case State::fit:  // fit the ensemble on D_env
+      fit_model();
+      st.phase = State::blocks;
+      break;
+    case State::blocks:  // update_blocks times: rollouts into D_model, then actor-critic updates
+      if (st.block < options_.update_blocks) update_block();
+      else end_iteration();
+      break;
+  }
+}
+
+void Trainer::begin_iteration() {
+  state_->phase = State::collect;
+  state_->iter_steps = 0;
+}
+
+void Trainer::end_collection() {
+  State& st = *state_;
+  st.phase = model_ ? State::fit : State::blocks;
+  st.block = 0;
+  st.block_updates = 0;
+  st.block_rolled_out = 0;
+}
+
+void Trainer::end_iteration() {
+  log_iteration();
+  ++state_->iteration;
+  begin_iteration();
+}
+
 TrainResult Trainer::run() {
   State& st = *state_;
   TerminalProgress progress(options_.total_steps);
   std::atomic<bool>& stop = stop_requested();
   auto reached = [&] { return st.last_eval >= options_.stop_at_return; };
   while (st.env_steps < options_.total_steps && !stop.load() && !reached()) {
-    switch (st.phase) {
-      case State::random:
-        if (st.env_steps < options_.initial_random_steps) random_step();
-        else { st.phase = State::collect; st.iter_steps = 0; }
-        break;
-      case State::collect:
-        if (st.iter_steps < options_.steps_per_iteration) { policy_step(); ++st.iter_steps; }
-        else { st.phase = model_ ? State::fit : State::blocks; st.block = 0; st.block_updates = 0; st.block_rolled_out = 0; }
-        break;
-      case State::fit:
-        fit_model();
-        st.phase = State::blocks;
-        break;
-      case State::blocks:
-        if (st.block < options_.update_blocks) update_block();
-        else { log_iteration(); ++st.iteration; st.phase = State::collect; st.iter_steps = 0; }
-        break;
-    }
+    advance();
     after_unit();
     if (!quiet_) progress.update(st.env_steps, st.updates, st.elapsed(), st.last_eval);
   }

@@ -45,6 +45,10 @@ class Trainer {
 
  private:
   struct State;
+  void advance();  // Algorithm 1, one unit of work
+  void begin_iteration();
+  void end_collection();
+  void end_iteration();
   void start_episode_if_needed();
   void random_step();
   void policy_step();
