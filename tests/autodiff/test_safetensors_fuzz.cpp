@@ -26,23 +26,30 @@ using namespace std::string_literals;
 namespace fs = std::filesystem;
 
 // The largest single allocation while a parse runs: a header length of 2^63 or a shape of
-// 2^62 elements must be refused before anything of that size is allocated.
+// 2^62 elements must be refused before anything of that size is allocated. Under
+// AddressSanitizer the replacement is left out (ASan owns operator new, and mixing the two
+// is an alloc-dealloc mismatch); ASan itself aborts on any allocation beyond its limit.
+#if !defined(__SANITIZE_ADDRESS__)
+#define MAAC_TRACK_ALLOCATIONS 1
+#endif
 namespace {
 std::atomic<bool> g_tracking{false};
 std::atomic<size_t> g_largest{0};
-void* tracked_alloc(size_t n) {
+[[maybe_unused]] void* tracked_alloc(size_t n) {
   if (g_tracking.load(std::memory_order_relaxed) && n > g_largest.load(std::memory_order_relaxed))
     g_largest.store(n, std::memory_order_relaxed);
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
 }  // namespace
+#ifdef MAAC_TRACK_ALLOCATIONS
 void* operator new(size_t n) { return tracked_alloc(n); }
 void* operator new[](size_t n) { return tracked_alloc(n); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, size_t) noexcept { std::free(p); }
 void operator delete[](void* p, size_t) noexcept { std::free(p); }
+#endif
 
 namespace {
 
