@@ -36,18 +36,6 @@ void install_stop_signals() {
 
 namespace {
 
-const std::vector<std::string> kColumns{"env_steps",   "wall_time",   "iteration", "episodes",     "train_return",
-                                        "eval_return", "actor_loss",  "critic_loss", "model_nll",  "alpha",
-                                        "updates",     "skipped_updates", "updates_per_sec", "rss_mb"};
-// iterations.csv: one row per finished iteration (docs/training.md, "Diagnostics").
-const std::vector<std::string> kIterationColumns{
-    "iteration",        "env_steps",       "wall_time",    "updates",         "skipped_updates",
-    "fit_epochs",       "fit_early_stop",  "fit_train_rows", "fit_holdout_rows", "holdout_nll",
-    "holdout_mse",      "members_improved", "actor_grad_norm", "terminal_share", "real_buffer",
-    "model_buffer"};
-// model_error.csv, long format: the open-loop k-step model error of each iteration.
-const std::vector<std::string> kModelErrorColumns{"iteration", "env_steps", "k", "error"};
-
 // Episode seeds are a pure function of (run seed, episode index): no RNG state needed.
 uint64_t episode_seed(uint64_t seed, int64_t episode) {
   return seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(episode) * 0xBF58476D1CE4E5B9ull + 1;
@@ -130,12 +118,7 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
   remove_stale_temp_files(out_dir_);
   if (resume) load_checkpoint(loaded, ckpt);
   std::ofstream(fs::path(out_dir_) / "config.toml") << config_.to_toml();
-  log_ = std::make_unique<ProgressLog>((fs::path(out_dir_) / "progress.csv").string(), kColumns,
-                                       resume ? state_->log_rows : 0);
-  iteration_log_ = std::make_unique<ProgressLog>((fs::path(out_dir_) / "iterations.csv").string(), kIterationColumns,
-                                                 resume ? state_->iteration_rows : 0);
-  model_error_log_ = std::make_unique<ProgressLog>((fs::path(out_dir_) / "model_error.csv").string(),
-                                                   kModelErrorColumns, resume ? state_->model_error_rows : 0);
+  open_logs(resume);
 }
 
 Trainer::~Trainer() = default;
@@ -216,36 +199,6 @@ void Trainer::fit_model() {
   st.fit_mse = s.holdout_mse;
 }
 
-int64_t Trainer::diagnostic_horizon() const {
-  // k = 1..H of the actor's horizon, or of the longest rollout (MBPO), at least 1.
-  const std::vector<double>& r = options_.rollout_schedule;
-  const int64_t longest_rollout = static_cast<int64_t>(std::max(r[2], r[3]));
-  return std::max<int64_t>({1, agent_->options().objective.horizon, longest_rollout});
-}
-
-void Trainer::log_iteration() {
-  State& st = *state_;
-  auto mean_or_nan = [](double sum, int64_t n) { return n > 0 ? sum / static_cast<double>(n) : NAN; };
-  const bool fitted = model_ != nullptr;
-  iteration_log_->write(
-      {static_cast<double>(st.iteration), static_cast<double>(st.env_steps), st.elapsed(),
-       static_cast<double>(st.updates), static_cast<double>(st.skipped), fitted ? double(st.fit_epochs) : NAN,
-       fitted ? double(st.fit_early_stop) : NAN, fitted ? double(st.fit_train_rows) : NAN,
-       fitted ? double(st.fit_holdout_rows) : NAN, st.fit_nll, st.fit_mse,
-       fitted ? double(st.fit_members_improved) : NAN, mean_or_nan(st.grad_norm_sum, st.grad_norm_count),
-       mean_or_nan(st.terminal_share_sum, st.terminal_share_count), static_cast<double>(real_->size()),
-       model_ ? static_cast<double>(model_->size()) : NAN});
-  ++st.iteration_rows;
-  for (size_t k = 0; k < st.model_error.size(); ++k) {
-    model_error_log_->write({static_cast<double>(st.iteration), static_cast<double>(st.env_steps),
-                             static_cast<double>(k + 1), st.model_error[k]});
-    ++st.model_error_rows;
-  }
-  st.model_error.clear();
-  st.grad_norm_sum = st.terminal_share_sum = 0;
-  st.grad_norm_count = st.terminal_share_count = 0;
-}
-
 TransitionBatch Trainer::mixed_batch() {
   State& st = *state_;
   const int64_t n = options_.batch;
@@ -317,18 +270,6 @@ double Trainer::evaluate() {
   double sum = 0;
   for (double x : r) sum += x;
   return sum / static_cast<double>(r.size());
-}
-
-void Trainer::log_row() {
-  State& st = *state_;
-  double now = st.elapsed();
-  double rate = now > st.time_at_last_row ? (st.updates - st.updates_at_last_row) / (now - st.time_at_last_row) : 0.0;
-  st.updates_at_last_row = st.updates;
-  st.time_at_last_row = now;
-  log_->write({static_cast<double>(st.env_steps), now, static_cast<double>(st.iteration), static_cast<double>(st.episodes),
-               st.last_train_return, st.last_eval, st.actor_loss, st.critic_loss, st.model_nll, agent_->alpha(),
-               static_cast<double>(st.updates), static_cast<double>(st.skipped), rate, resident_memory_mb()});
-  ++st.log_rows;
 }
 
 // Algorithm 1 of the paper, one unit of work per call (an env step, a model fit, a block's

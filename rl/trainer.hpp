@@ -59,6 +59,7 @@ class Trainer {
   void log_iteration();
   void update_block();
   double evaluate();
+  void open_logs(bool resume);
   void log_row();
   void save_checkpoint();
   void load_checkpoint(const Safetensors& ck, const std::string& path);
