@@ -13,10 +13,8 @@ ModelFitStats Agent::fit_model(ReplayBuffer& real, Rng& rng) {
   const DynamicsTrainingOptions& fit_options = model_trainer_->options();
   real.assign_split(rng, fit_options.holdout_fraction);
   const DynamicsSplit split = capped_split(real.split(), fit_options.max_holdout);
-  std::vector<int64_t> all(static_cast<size_t>(real.size()));
-  for (int64_t i = 0; i < real.size(); ++i) all[i] = i;
   TransitionBatch b;
-  real.gather(all, b);
+  real.gather_all(b);
   DynamicsTrainingReport report =
       model_trainer_->fit(b.obs.data(), b.action.data(), b.next_obs.data(), b.reward.data(), b.size, split, rng);
   ModelFitStats stats;

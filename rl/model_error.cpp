@@ -12,23 +12,6 @@ bool same_state(const float* a, const float* b, int64_t n) {
   return true;
 }
 
-// Per-dimension standard deviation of every stored state (two passes, in double).
-std::vector<double> state_scale(const ReplayBuffer& real) {
-  const int64_t obs = real.obs_dim(), n = real.size();
-  std::vector<int64_t> all(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) all[static_cast<size_t>(i)] = i;
-  TransitionBatch b;
-  real.gather(all, b);
-  std::vector<double> mean(static_cast<size_t>(obs), 0.0), var(static_cast<size_t>(obs), 0.0);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t d = 0; d < obs; ++d) mean[d] += b.obs[i * obs + d] / static_cast<double>(n);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t d = 0; d < obs; ++d) var[d] += std::pow(b.obs[i * obs + d] - mean[d], 2) / static_cast<double>(n);
-  std::vector<double> scale(static_cast<size_t>(obs));
-  for (int64_t d = 0; d < obs; ++d) scale[d] = var[d] > 1e-12 ? std::sqrt(var[d]) : 1.0;
-  return scale;
-}
-
 }  // namespace
 
 TransitionBatch newest_episode(const ReplayBuffer& real, int64_t horizon, int64_t max_length) {
@@ -68,7 +51,9 @@ std::vector<double> open_loop_error(DynamicsModel<float>& model, Tape<float>& ta
   const int64_t len = traj.size;
   const int64_t starts = len - horizon + 1;  // every start has all `horizon` steps
   if (starts < 1) return error;
-  const std::vector<double> scale = state_scale(real);
+  // Per-dimension scale: the real states' standard deviation (1 where a dimension is constant).
+  std::vector<double> scale = real.obs_std();
+  for (double& x : scale) x = x > 1e-6 ? x : 1.0;
   // s: every member's current prediction for every start, [M, starts, obs]; step 0 is real.
   std::vector<float> s(static_cast<size_t>(M * starts * obs)), a(static_cast<size_t>(M * starts * act));
   for (int64_t m = 0; m < M; ++m)

@@ -70,6 +70,28 @@ void ReplayBuffer::gather(const std::vector<int64_t>& indices, TransitionBatch& 
   }
 }
 
+void ReplayBuffer::gather_all(TransitionBatch& out) const {
+  std::vector<int64_t> all(static_cast<size_t>(size_));
+  for (int64_t i = 0; i < size_; ++i) all[static_cast<size_t>(i)] = i;
+  gather(all, out);
+}
+
+std::vector<double> ReplayBuffer::obs_std() const {
+  // Statistics do not depend on row order: the storage rows 0..size-1 are read directly.
+  const size_t d = static_cast<size_t>(obs_dim_);
+  std::vector<double> mean(d, 0.0), var(d, 0.0);
+  const double n = static_cast<double>(size_);
+  for (int64_t r = 0; r < size_; ++r)
+    for (size_t j = 0; j < d; ++j) mean[j] += obs_[static_cast<size_t>(r) * d + j] / n;
+  for (int64_t r = 0; r < size_; ++r)
+    for (size_t j = 0; j < d; ++j) {
+      const double x = obs_[static_cast<size_t>(r) * d + j] - mean[j];
+      var[j] += x * x / n;
+    }
+  for (double& v : var) v = std::sqrt(v);
+  return var;
+}
+
 void ReplayBuffer::sample(Rng& rng, int64_t n, TransitionBatch& out) const {
   if (size_ == 0) throw std::invalid_argument("ReplayBuffer::sample: the buffer is empty");
   std::vector<int64_t> idx(static_cast<size_t>(n));
@@ -112,10 +134,8 @@ std::vector<SplitRole> ReplayBuffer::split() const {
 
 void ReplayBuffer::save(Safetensors& st, const std::string& prefix) const {
   // Stored oldest first, so a loaded buffer needs no write position of its own.
-  std::vector<int64_t> all(static_cast<size_t>(size_));
-  for (int64_t i = 0; i < size_; ++i) all[i] = i;
   TransitionBatch b;
-  gather(all, b);
+  gather_all(b);
   st.put(prefix + ".obs", {size_, obs_dim_}, b.obs.data());
   st.put(prefix + ".action", {size_, act_dim_}, b.action.data());
   st.put(prefix + ".reward", {size_}, b.reward.data());

@@ -37,6 +37,12 @@ class ReplayBuffer {
   // The transitions at the given indices (0 = oldest still stored).
   void gather(const std::vector<int64_t>& indices, TransitionBatch& out) const;
 
+  // Every stored transition, oldest first.
+  void gather_all(TransitionBatch& out) const;
+  // Per-dimension population standard deviation of the stored observations, read in
+  // place (no copy of the buffer).
+  std::vector<double> obs_std() const;
+
   int64_t size() const { return size_; }
   int64_t capacity() const { return capacity_; }
   int64_t obs_dim() const { return obs_dim_; }
