@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <stdexcept>
+#include <utility>
 #include <type_traits>
 
 namespace maac::cpu {
@@ -34,6 +36,11 @@ void with_op(Trans t, const T* X, int64_t rows, int64_t cols, int64_t ld, Fn&& f
 }
 
 std::atomic<GemmBackend> g_backend{GemmBackend::automatic};
+thread_local GemmRecorder* t_recorder = nullptr;
+
+template <class T> void record(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, int64_t batch) {
+  if (t_recorder) t_recorder->add({ta, tb, m, n, k, batch, std::is_same_v<T, double>});
+}
 
 // OpenBLAS's packed kernels run 1.3x (1 thread) to 1.5x (2 threads) faster than Eigen's
 // once every dimension is >= 32; on thin shapes (k or n of 12-23: the first and last
@@ -68,6 +75,7 @@ void openblas_gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha,
 template <class T>
 void gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda,
           const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  record<T>(ta, tb, m, n, k, 1);
   Map<T> c(C, m, n, Eigen::OuterStride<>(ldc));
   if (k == 0) {
     if (beta == T(0)) c.setZero(); else c *= beta;
@@ -88,8 +96,22 @@ template <class T>
 void gemm_strided_batched(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A,
                           int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b,
                           T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch) {
+  record<T>(ta, tb, m, n, k, batch);
+  GemmRecorder* outer = std::exchange(t_recorder, nullptr);  // one record for the whole batch
   for (int64_t i = 0; i < batch; ++i)
     gemm(ta, tb, m, n, k, alpha, A + i * stride_a, lda, B + i * stride_b, ldb, beta, C + i * stride_c, ldc);
+  t_recorder = outer;
+}
+
+GemmRecorder::GemmRecorder() {
+  if (t_recorder) throw std::logic_error("GemmRecorder: another recorder is active on this thread");
+  t_recorder = this;
+}
+GemmRecorder::~GemmRecorder() { t_recorder = nullptr; }
+double GemmRecorder::flops() const {
+  double f = 0;
+  for (const GemmCall& c : calls_) f += c.flops();
+  return f;
 }
 
 void set_gemm_backend(GemmBackend b) { g_backend.store(b, std::memory_order_relaxed); }

@@ -3,6 +3,7 @@
 // crossover). Both stay inside gemm.cpp so that CUDA translation units never see them.
 #pragma once
 #include <cstdint>
+#include <vector>
 
 namespace maac::cpu {
 
@@ -27,6 +28,30 @@ enum class GemmBackend { automatic, eigen, openblas };
 void set_gemm_backend(GemmBackend b);
 GemmBackend gemm_backend();
 const char* gemm_backend_name(GemmBackend b);
+
+// The shape of one gemm / gemm_strided_batched call (batch 1 for gemm).
+struct GemmCall {
+  Trans ta, tb;
+  int64_t m, n, k, batch;
+  bool is_double;
+  double flops() const { return 2.0 * double(m) * double(n) * double(k) * double(batch); }
+};
+
+// Records every CPU GEMM called on this thread while it is alive (benchmarks replay the
+// exact GEMMs of an update and count its FLOPs). Recorders do not nest.
+class GemmRecorder {
+ public:
+  GemmRecorder();
+  ~GemmRecorder();
+  GemmRecorder(const GemmRecorder&) = delete;
+  GemmRecorder& operator=(const GemmRecorder&) = delete;
+  const std::vector<GemmCall>& calls() const { return calls_; }
+  double flops() const;
+  void add(const GemmCall& c) { calls_.push_back(c); }
+
+ private:
+  std::vector<GemmCall> calls_;
+};
 
 // Threads used by the CPU backend (both GEMM libraries and the element-wise loops).
 void set_threads(int n);

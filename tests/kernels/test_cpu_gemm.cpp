@@ -91,3 +91,19 @@ TEST_CASE("strided-batched gemm broadcasts a stride-0 operand") {
     for (int64_t i = 0; i < m * n; ++i) REQUIRE(C[size_t(b * m * n + i)] == ref[size_t(i)]);
   }
 }
+
+TEST_CASE("GemmRecorder lists each call once with its shape and FLOPs") {
+  std::vector<float> a(6 * 4, 1.f), b(4 * 5, 1.f), c(3 * 6 * 5, 0.f);
+  cpu::GemmRecorder rec;
+  cpu::gemm<float>(cpu::Trans::no, cpu::Trans::no, 6, 5, 4, 1.f, a.data(), 4, b.data(), 5, 0.f, c.data(), 5);
+  // A batch of 3 is one record, not three.
+  cpu::gemm_strided_batched<float>(cpu::Trans::yes, cpu::Trans::no, 2, 5, 4, 1.f, a.data(), 2, 0, b.data(), 5, 0, 0.f,
+                                   c.data(), 5, 10, 3);
+  REQUIRE(rec.calls().size() == 2);
+  CHECK(rec.calls()[0].m == 6);
+  CHECK(rec.calls()[0].batch == 1);
+  CHECK(rec.calls()[1].ta == cpu::Trans::yes);
+  CHECK(rec.calls()[1].batch == 3);
+  CHECK(rec.flops() == 2.0 * 6 * 5 * 4 + 3 * 2.0 * 2 * 5 * 4);
+  CHECK_THROWS_AS(cpu::GemmRecorder(), std::logic_error);
+}
