@@ -1,5 +1,7 @@
 #include "kernels/cpu/gemm.hpp"
 
+#include "kernels/cpu/parallel.hpp"
+
 #include <Eigen/Core>
 #include <cblas.h>
 #include <malloc.h>
@@ -37,6 +39,7 @@ void with_op(Trans t, const T* X, int64_t rows, int64_t cols, int64_t ld, Fn&& f
 
 std::atomic<GemmBackend> g_backend{GemmBackend::automatic};
 thread_local GemmRecorder* t_recorder = nullptr;
+std::atomic<int> g_threads{1};
 
 template <class T> void record(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, int64_t batch) {
   if (t_recorder) t_recorder->add({ta, tb, m, n, k, batch, std::is_same_v<T, double>});
@@ -70,12 +73,10 @@ void openblas_gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha,
                 beta, C, int(ldc));
 }
 
-}  // namespace
-
+// One GEMM on the calling thread (the libraries run single-threaded, see parallel.hpp).
 template <class T>
-void gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda,
-          const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
-  record<T>(ta, tb, m, n, k, 1);
+void gemm_serial(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda, const T* B,
+                 int64_t ldb, T beta, T* C, int64_t ldc) {
   Map<T> c(C, m, n, Eigen::OuterStride<>(ldc));
   if (k == 0) {
     if (beta == T(0)) c.setZero(); else c *= beta;
@@ -92,15 +93,69 @@ void gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T*
   });
 }
 
+// Below this many FLOPs per part a GEMM stays on one thread: a fork and join costs a few
+// microseconds, about what 1 MFLOP takes at this machine's single-thread SGEMM rate.
+constexpr double kMinFlopsPerPart = 1.5e6;
+
+// The strides between the entries of a strided batch (all 0 for a single GEMM).
+struct Strides {
+  int64_t a = 0, b = 0, c = 0, batch = 1;
+};
+
+// Splits C into contiguous blocks of rows (or of columns, when C is wide and short); each
+// thread computes its block of every batch entry in order, with the full k. No partial
+// sums to combine, and a stride-0 C (a sum over the entries) keeps its order.
+template <class T>
+void gemm_split(int parts, Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda,
+                const T* B, int64_t ldb, T beta, T* C, int64_t ldc, const Strides& st) {
+  const bool by_rows = m >= n;
+  run_parts(parts, [&](int p) {
+    const Range r = part_range(by_rows ? m : n, p, parts, 16);
+    if (r.size() == 0) return;
+    // This block's operands: rows of op(A) and C, or columns of op(B) and C.
+    const T* a = by_rows ? (ta == Trans::no ? A + r.begin * lda : A + r.begin) : A;
+    const T* b = by_rows ? B : (tb == Trans::no ? B + r.begin : B + r.begin * ldb);
+    T* c = by_rows ? C + r.begin * ldc : C + r.begin;
+    const int64_t rows = by_rows ? r.size() : m, cols = by_rows ? n : r.size();
+    for (int64_t i = 0; i < st.batch; ++i)
+      gemm_serial(ta, tb, rows, cols, k, alpha, a + i * st.a, lda, b + i * st.b, ldb, beta, c + i * st.c, ldc);
+  });
+}
+
+}  // namespace
+
+template <class T>
+void gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda,
+          const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  record<T>(ta, tb, m, n, k, 1);
+  const int parts = std::min<int64_t>(parts_for(2.0 * m * n * k, kMinFlopsPerPart), std::max(m, n) / 16);
+  if (parts <= 1) return gemm_serial(ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc);
+  gemm_split(parts, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc, Strides{});
+}
+
 template <class T>
 void gemm_strided_batched(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A,
                           int64_t lda, int64_t stride_a, const T* B, int64_t ldb, int64_t stride_b,
                           T beta, T* C, int64_t ldc, int64_t stride_c, int64_t batch) {
   record<T>(ta, tb, m, n, k, batch);
-  GemmRecorder* outer = std::exchange(t_recorder, nullptr);  // one record for the whole batch
-  for (int64_t i = 0; i < batch; ++i)
-    gemm(ta, tb, m, n, k, alpha, A + i * stride_a, lda, B + i * stride_b, ldb, beta, C + i * stride_c, ldc);
-  t_recorder = outer;
+  auto entries = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i)
+      gemm_serial(ta, tb, m, n, k, alpha, A + i * stride_a, lda, B + i * stride_b, ldb, beta, C + i * stride_c, ldc);
+  };
+  const int parts = parts_for(2.0 * m * n * k * batch, kMinFlopsPerPart);
+  if (parts <= 1) return entries(0, batch);
+  if (stride_c != 0 && (batch % parts == 0 || batch >= 4 * parts)) {
+    // Whole entries per thread (ensemble members, split evenly or nearly so).
+    return run_parts(parts, [&](int p) {
+      const Range r = part_range(batch, p, parts);
+      entries(r.begin, r.end);
+    });
+  }
+  // A shared C, or too few entries to share evenly: every thread takes a block of C.
+  const int block_parts = std::min<int64_t>(parts, std::max(m, n) / 16);
+  if (block_parts <= 1) return entries(0, batch);
+  gemm_split(block_parts, ta, tb, m, n, k, alpha, A, lda, B, ldb, beta, C, ldc,
+             Strides{stride_a, stride_b, stride_c, batch});
 }
 
 GemmRecorder::GemmRecorder() {
@@ -125,12 +180,14 @@ const char* gemm_backend_name(GemmBackend b) {
   return "?";
 }
 
+// The libraries stay on one thread; the CPU backend splits its own calls (parallel.hpp).
 void set_threads(int n) {
-  Eigen::setNbThreads(n);
-  omp_set_num_threads(n);
-  openblas_set_num_threads(n);
+  g_threads.store(std::max(1, n), std::memory_order_relaxed);
+  Eigen::setNbThreads(1);
+  omp_set_num_threads(std::max(1, n));
+  openblas_set_num_threads(1);
 }
-int threads() { return Eigen::nbThreads(); }
+int threads() { return g_threads.load(std::memory_order_relaxed); }
 
 #define MAAC_INSTANTIATE(T)                                                                          \
   template void gemm<T>(Trans, Trans, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*,     \

@@ -70,6 +70,48 @@ template <class T> void check_all_cases(double rtol) {
 TEST_CASE("gemm matches a naive product through every library (float32)") { check_all_cases<float>(1e-6); }
 TEST_CASE("gemm matches a naive product through every library (float64)") { check_all_cases<double>(1e-14); }
 
+// Restores one thread when a test ends, pass or fail.
+struct ThreadsScope {
+  explicit ThreadsScope(int n) { cpu::set_threads(n); }
+  ~ThreadsScope() { cpu::set_threads(1); }
+};
+
+TEST_CASE("gemm split across threads matches a naive product (rows, columns, every transpose)") {
+  // Large enough to split: by rows (m >= n) and by columns (n > m), with uneven parts.
+  const int64_t shapes[][3] = {{300, 200, 64}, {40, 520, 100}, {203, 37, 300}};
+  for (int threads : {2, 3})
+    for (auto& s : shapes)
+      for (Trans ta : {Trans::no, Trans::yes})
+        for (Trans tb : {Trans::no, Trans::yes})
+          for (double beta : {0.0, 1.0}) {
+            ThreadsScope scope(threads);
+            INFO(threads << " threads, ta " << bool(ta) << ", tb " << bool(tb));
+            check_gemm<float>(ta, tb, s[0], s[1], s[2], beta, 1e-6);
+          }
+}
+
+TEST_CASE("strided-batched gemm split across threads equals the one-thread result bit for bit") {
+  Rng rng(11);
+  const int64_t m = 256, n = 200, k = 96;
+  // 8 entries (whole entries per thread), 3 entries (blocks of C), and a stride-0 C (a sum).
+  for (int64_t batch : {8, 3})
+    for (bool shared_c : {false, true}) {
+      std::vector<float> A = rng.uniform_vector<float>(batch * m * k, -1, 1), B = rng.uniform_vector<float>(batch * k * n, -1, 1);
+      const int64_t stride_c = shared_c ? 0 : m * n;
+      auto run = [&](int threads) {
+        ThreadsScope scope(threads);
+        std::vector<float> C(size_t((shared_c ? 1 : batch) * m * n), 0.5f);
+        cpu::gemm_strided_batched<float>(Trans::no, Trans::no, m, n, k, 1.0f, A.data(), k, m * k, B.data(), n, k * n,
+                                         1.0f, C.data(), n, stride_c, batch);
+        return C;
+      };
+      INFO("batch " << batch << (shared_c ? ", stride-0 C" : ""));
+      const std::vector<float> one = run(1), two = run(2), three = run(3);
+      CHECK(two == one);
+      CHECK(three == one);
+    }
+}
+
 TEST_CASE("gemm with k = 0 scales C by beta through every library") {
   for (GemmBackend backend : {GemmBackend::eigen, GemmBackend::openblas}) {
     BackendScope scope(backend);

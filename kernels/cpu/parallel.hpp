@@ -1,0 +1,47 @@
+// Splitting one CPU kernel call across the CPU threads (cpu::set_threads).
+// Small GEMMs split badly inside the BLAS libraries (their own threading syncs per
+// packed panel), so the libraries always run single-threaded and the CPU backend splits
+// each large enough call itself into static, contiguous parts: one fork and one join per
+// call, and the same parts on every run with the same thread count (exact resume).
+#pragma once
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace maac::cpu {
+
+// The thread count set by cpu::set_threads (1 by default).
+int threads();
+
+// How many parts a call of this much work should be split into: 1 when a split costs more
+// than it saves, or when already inside a parallel part.
+inline int parts_for(double work, double min_work_per_part) {
+  const int t = threads();
+  if (t <= 1 || omp_in_parallel()) return 1;
+  return static_cast<int>(std::clamp<double>(work / min_work_per_part, 1.0, double(t)));
+}
+
+// [begin, end) of part p of `parts` over `count` items, boundaries on multiples of `align`.
+struct Range {
+  int64_t begin, end;
+  int64_t size() const { return end - begin; }
+};
+inline Range part_range(int64_t count, int p, int parts, int64_t align = 1) {
+  auto edge = [&](int q) {
+    if (q >= parts) return count;
+    const int64_t raw = count * q / parts;
+    return std::min(count, (raw + align / 2) / align * align);
+  };
+  return {edge(p), edge(p + 1)};
+}
+
+// Calls fn(p) for p = 0 .. parts-1, on up to `parts` threads (every part runs even if
+// OpenMP grants fewer). fn must not throw.
+template <class Fn> void run_parts(int parts, Fn&& fn) {
+  if (parts <= 1) return fn(0);
+#pragma omp parallel num_threads(parts)
+  for (int p = omp_get_thread_num(); p < parts; p += omp_get_num_threads()) fn(p);
+}
+
+}  // namespace maac::cpu
