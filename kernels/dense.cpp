@@ -2,10 +2,12 @@
 // bias / activation passes below, each with one device branch (kernels/dispatch.hpp).
 #include "kernels/dense.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 #include "kernels/cpu/activations.hpp"
+#include "kernels/cpu/parallel.hpp"
 #include "kernels/cpu/rows.hpp"
 #include "kernels/cuda/elementwise.hpp"
 #include "kernels/cuda/rows.hpp"
@@ -35,13 +37,23 @@ int64_t x_stride(const DenseShape& s) { return s.shared_x ? 0 : s.n * s.in; }
 // out [batch, rows, cols] = the bias [batch, 1, cols] on every row.
 template <class T> void bias_rows(Where w, const T* b, T* out, int64_t batch, int64_t rows, int64_t cols) {
   if (w.on_cuda()) return MAAC_ON_CUDA(cuda::expand(bias_layout(batch, rows, cols), b, out, T(1), false, w.stream));
-  cpu::bias_rows(b, out, batch, rows, cols);
+  // Whole rows per thread, over all members' rows.
+  cpu::parallel_range(batch * rows, cols, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) std::copy_n(b + (r / rows) * cols, cols, out + r * cols);
+  });
 }
 
 // db [batch, 1, cols] += dz [batch, rows, cols] summed over rows.
 template <class T> void bias_grad_add(Where w, const T* dz, T* db, int64_t batch, int64_t rows, int64_t cols) {
   if (w.on_cuda()) return MAAC_ON_CUDA(cuda::sum_to_add(bias_layout(batch, rows, cols), dz, db, T(1), w.stream));
-  cpu::bias_grad_add(dz, db, batch, rows, cols);
+  // Whole columns per thread: each sum keeps the one-thread order over the rows.
+  cpu::parallel_range(cols, batch * rows, [&](int64_t c0, int64_t c1) {
+    for (int64_t m = 0; m < batch; ++m)
+      for (int64_t i = 0; i < rows; ++i) {
+        const T* row = dz + (m * rows + i) * cols;
+        for (int64_t j = c0; j < c1; ++j) db[m * cols + j] += row[j];
+      }
+  });
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Device dispatch of kernels/rows.hpp: one branch per call (kernels/dispatch.hpp).
 #include "kernels/rows.hpp"
 
+#include "kernels/cpu/parallel.hpp"
 #include "kernels/cpu/rows.hpp"
 #include "kernels/cuda/device_buffer.hpp"
 #include "kernels/cuda/members.hpp"
@@ -19,7 +20,9 @@ void copy_cols(Where w, const T* src, int64_t src_ld, T* dst, int64_t dst_ld, in
 template <class T>
 void gather_rows(Where w, const T* x, const int32_t* index, T* y, int64_t k, int64_t d, bool accumulate) {
   if (w.on_cuda()) return MAAC_ON_CUDA(cuda::gather_rows(x, index, y, k, d, accumulate, w.stream));
-  cpu::gather_rows(x, index, y, k, d, accumulate);
+  cpu::parallel_range(k, d, [&](int64_t i0, int64_t i1) {
+    cpu::gather_rows(x, index + i0, y + i0 * d, i1 - i0, d, accumulate);
+  });
 }
 
 template <class T> void scatter_add_rows(Where w, const T* x, const int32_t* index, T* y, int64_t k, int64_t d) {
@@ -52,12 +55,16 @@ void select_member_rows_backward(Where w, const T* dy, const int32_t* member, T*
 // On cuda both are broadcasts of x over `times` rows of `block` columns.
 template <class T> void tile(Where w, const T* x, T* y, int64_t block, int64_t times) {
   if (w.on_cuda()) return MAAC_ON_CUDA(cuda::expand(cpu::Broadcast{1, times, block, 0, 0, 1}, x, y, T(1), false, w.stream));
-  cpu::tile(x, y, block, times);
+  cpu::parallel_range(times, block, [&](int64_t j0, int64_t j1) { cpu::tile(x, y + j0 * block, block, j1 - j0); });
 }
 
 template <class T> void tile_backward(Where w, const T* dy, T* dx, int64_t block, int64_t times) {
   if (w.on_cuda()) return MAAC_ON_CUDA(cuda::sum_to_add(cpu::Broadcast{1, times, block, 0, 0, 1}, dy, dx, T(1), w.stream));
-  cpu::tile_backward(dy, dx, block, times);
+  // Each thread sums its own elements over every copy, in the one-thread order.
+  cpu::parallel_range(block, times, [&](int64_t i0, int64_t i1) {
+    for (int64_t j = 0; j < times; ++j)
+      for (int64_t i = i0; i < i1; ++i) dx[i] += dy[j * block + i];
+  });
 }
 
 #define MAAC_INSTANTIATE(T)                                                                             \

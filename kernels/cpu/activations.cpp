@@ -1,6 +1,8 @@
 #include "kernels/cpu/activations.hpp"
 
 #include <Eigen/Core>
+#include <omp.h>
+
 #include <algorithm>
 
 #include "kernels/cpu/elementwise.hpp"
@@ -15,7 +17,7 @@ template <class T> using Array = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 constexpr int64_t kBlock = 16384;
 
 template <class Fn> void for_blocks(int64_t n, Fn&& fn) {
-#pragma omp parallel for schedule(static) if (n > 4 * kBlock)
+#pragma omp parallel for schedule(static) if (n > 2 * kBlock && !omp_in_parallel())
   for (int64_t start = 0; start < n; start += kBlock) fn(start, std::min(kBlock, n - start));
 }
 
@@ -101,7 +103,7 @@ template <class T> void upper_stage(SoftClampScratch<T>& s, const ConstArray<T>&
 // Whole rows at a time (the log-prob sums along them), about one block's elements each.
 template <class Fn> void for_row_blocks(int64_t rows, int64_t cols, Fn&& fn) {
   const int64_t per_block = std::max<int64_t>(1, kBlock / std::max<int64_t>(cols, 1));
-#pragma omp parallel for schedule(static) if (rows * cols > 4 * kBlock)
+#pragma omp parallel for schedule(static) if (rows * cols > 2 * kBlock && !omp_in_parallel())
   for (int64_t r0 = 0; r0 < rows; r0 += per_block) fn(r0, std::min(per_block, rows - r0));
 }
 

@@ -44,4 +44,19 @@ template <class Fn> void run_parts(int parts, Fn&& fn) {
   for (int p = omp_get_thread_num(); p < parts; p += omp_get_num_threads()) fn(p);
 }
 
+// Element-wise work below this many elements per part stays on one thread (a few
+// microseconds of copying or arithmetic, about a fork and a join).
+constexpr int64_t kMinElementsPerPart = 16384;
+
+// fn(begin, end) over [0, count) in contiguous parts, when count items of `elements_per_item`
+// each are worth splitting. Each item is handled by one thread: no partial sums to combine.
+template <class Fn> void parallel_range(int64_t count, int64_t elements_per_item, Fn&& fn) {
+  const int parts = static_cast<int>(
+      std::min<int64_t>(parts_for(double(count) * double(elements_per_item), double(kMinElementsPerPart)), count));
+  run_parts(std::max(parts, 1), [&](int p) {
+    const Range r = part_range(count, p, std::max(parts, 1));
+    if (r.size() > 0) fn(r.begin, r.end);
+  });
+}
+
 }  // namespace maac::cpu
