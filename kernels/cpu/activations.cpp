@@ -1,11 +1,10 @@
 #include "kernels/cpu/activations.hpp"
 
 #include <Eigen/Core>
-#include <omp.h>
-
 #include <algorithm>
 
 #include "kernels/cpu/elementwise.hpp"
+#include "kernels/cpu/parallel.hpp"
 
 namespace maac::cpu {
 namespace {
@@ -17,8 +16,10 @@ template <class T> using Array = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
 constexpr int64_t kBlock = 16384;
 
 template <class Fn> void for_blocks(int64_t n, Fn&& fn) {
-#pragma omp parallel for schedule(static) if (n > 2 * kBlock && !omp_in_parallel())
-  for (int64_t start = 0; start < n; start += kBlock) fn(start, std::min(kBlock, n - start));
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  parallel_range(blocks, n > 2 * kBlock ? kBlock : 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) fn(b * kBlock, std::min(kBlock, n - b * kBlock));
+  });
 }
 
 // 1 / (1 + e^-x) through Eigen's accurate SIMD exp (Eigen's own logistic() trades up
@@ -103,8 +104,10 @@ template <class T> void upper_stage(SoftClampScratch<T>& s, const ConstArray<T>&
 // Whole rows at a time (the log-prob sums along them), about one block's elements each.
 template <class Fn> void for_row_blocks(int64_t rows, int64_t cols, Fn&& fn) {
   const int64_t per_block = std::max<int64_t>(1, kBlock / std::max<int64_t>(cols, 1));
-#pragma omp parallel for schedule(static) if (rows * cols > 2 * kBlock && !omp_in_parallel())
-  for (int64_t r0 = 0; r0 < rows; r0 += per_block) fn(r0, std::min(per_block, rows - r0));
+  const int64_t blocks = (rows + per_block - 1) / per_block;
+  parallel_range(blocks, rows * cols > 2 * kBlock ? kBlock : 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b) fn(b * per_block, std::min(per_block, rows - b * per_block));
+  });
 }
 
 // u = mu + exp(log_std) eps into `u`, and exp(log_std) into `std_out` when given.

@@ -1,13 +1,15 @@
 // Splitting one CPU kernel call across the CPU threads (cpu::set_threads).
 // Small GEMMs split badly inside the BLAS libraries (their own threading syncs per
 // packed panel), so the libraries always run single-threaded and the CPU backend splits
-// each large enough call itself into static, contiguous parts: one fork and one join per
-// call, and the same parts on every run with the same thread count (exact resume).
+// each large enough call itself into static, contiguous parts run by the WorkerPool: the
+// same parts on every run with the same thread count (exact resume), whichever thread
+// happens to run each.
 #pragma once
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
+
+#include "kernels/cpu/worker_pool.hpp"
 
 namespace maac::cpu {
 
@@ -18,7 +20,7 @@ int threads();
 // than it saves, or when already inside a parallel part.
 inline int parts_for(double work, double min_work_per_part) {
   const int t = threads();
-  if (t <= 1 || omp_in_parallel()) return 1;
+  if (t <= 1 || WorkerPool::in_part()) return 1;
   return static_cast<int>(std::clamp<double>(work / min_work_per_part, 1.0, double(t)));
 }
 
@@ -36,12 +38,11 @@ inline Range part_range(int64_t count, int p, int parts, int64_t align = 1) {
   return {edge(p), edge(p + 1)};
 }
 
-// Calls fn(p) for p = 0 .. parts-1, on up to `parts` threads (every part runs even if
-// OpenMP grants fewer). fn must not throw.
+// Calls fn(p) for p = 0 .. parts-1 on the pool's threads. fn must not throw.
 template <class Fn> void run_parts(int parts, Fn&& fn) {
   if (parts <= 1) return fn(0);
-#pragma omp parallel num_threads(parts)
-  for (int p = omp_get_thread_num(); p < parts; p += omp_get_num_threads()) fn(p);
+  WorkerPool::shared(threads()).run(
+      parts, [](void* ctx, int p) { (*static_cast<std::remove_reference_t<Fn>*>(ctx))(p); }, &fn);
 }
 
 // Element-wise work below this many elements per part stays on one thread (a few

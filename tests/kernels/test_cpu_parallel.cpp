@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <functional>
 #include <vector>
@@ -112,4 +113,32 @@ TEST_CASE("row copies, tiles and optimiser steps give the same bits on any threa
     for (const auto* vec : {&m, &v, &target}) out.insert(out.end(), vec->begin(), vec->end());
     return out;
   });
+}
+
+TEST_CASE("WorkerPool runs every part of every job exactly once") {
+  for (int workers : {0, 1, 3}) {
+    cpu::WorkerPool pool(workers);
+    std::vector<std::atomic<int>> runs(64);
+    struct Job {
+      std::vector<std::atomic<int>>* runs;
+      int nested_inline = 0;
+    } job{&runs};
+    // Many short jobs back to back: a worker waking late must not run a part twice or run
+    // a finished job's function.
+    for (int rep = 0; rep < 20000; ++rep) {
+      const int parts = 1 + rep % 64;
+      for (auto& r : runs) r.store(0);
+      pool.run(parts, [](void* ctx, int p) { (*static_cast<Job*>(ctx)->runs)[size_t(p)].fetch_add(1); }, &job);
+      for (int p = 0; p < 64; ++p) {
+        const int expected = p < parts ? 1 : 0;
+        if (runs[size_t(p)].load() != expected) FAIL("job " << rep << " part " << p << " ran " << runs[size_t(p)].load());
+      }
+    }
+    // A split inside a part runs inline on that thread.
+    pool.run(4, [](void* ctx, int) {
+      if (cpu::WorkerPool::in_part()) static_cast<Job*>(ctx)->runs->at(0).fetch_add(1);
+    }, &job);
+    INFO(workers << " workers");
+    CHECK(runs[0].load() == 1 + 4 * (workers > 0));
+  }
 }
