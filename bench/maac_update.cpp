@@ -1,21 +1,23 @@
 // One MAAC policy update (objective forward, backward, Adam step on the policy) at
 // HalfCheetah sizes, routed and all-members-then-select, each beside a GEMM-only
-// replay of the same GEMM shapes in the same run.
+// replay of exactly the GEMMs the update calls (recorded by cpu::GemmRecorder) in the
+// same run.
 // Sizes: obs 17, act 6, M = 7 members of 4 x 200 (SiLU), policy and twin Q 256 x 256
 // (ReLU), batch 256 start states, H = 10, K = 1; float32; 1 and 2 threads.
 #include <benchmark/benchmark.h>
 #include <fmt/core.h>
 
 #include <cmath>
+#include <optional>
 
 #include "bench/engine_vs_replay.hpp"
+#include "bench/gemm_replay.hpp"
 #include "autodiff/optim/adam.hpp"
 #include "kernels/cpu/gemm.hpp"
 #include "rl/maac_objective.hpp"
 
 using namespace maac;
 using namespace maac::rl;
-using cpu::Trans;
 
 namespace {
 
@@ -63,57 +65,14 @@ Fixture& fixture() {
   return f;
 }
 
-// The GEMMs of one update, in order: per layer y = x W, then dW = x^T dy where the
-// weights train (policy only) and dx = dy W^T where the input needs a gradient.
-struct Replay {
-  struct Gemm {
-    Trans ta, tb;
-    int64_t m, n, k;
-  };
-  std::vector<Gemm> gemms;
-  std::vector<std::vector<float>> a, b, c;  // operands of GEMM i
-  double flops = 0;
-
-  void layer(int64_t rows, int64_t in, int64_t out, bool dw, bool dx) {
-    if (rows == 0) return;
-    gemms.push_back({Trans::no, Trans::no, rows, out, in});
-    if (dw) gemms.push_back({Trans::yes, Trans::no, in, out, rows});
-    if (dx) gemms.push_back({Trans::no, Trans::yes, rows, in, out});
-  }
-  void mlp(int64_t rows, const std::vector<int64_t>& sizes, bool dw, bool dx_first) {
-    for (size_t l = 0; l + 1 < sizes.size(); ++l) layer(rows, sizes[l], sizes[l + 1], dw, l > 0 || dx_first);
-  }
-  explicit Replay(bool routed) {
-    const std::vector<int64_t> pol{kObs, 256, 256, 2 * kAct}, dyn{kObs + kAct, 200, 200, 200, 200, 2 * kObs},
-        q{kObs + kAct, 256, 256, 1};
-    const MaacNoise<float>& z = fixture().noise;
-    for (int64_t t = 0; t < kH; ++t) {
-      mlp(kBatch, pol, true, t > 0);
-      for (int64_t m = 0; m < kMembers; ++m) {
-        int64_t rows = kBatch;
-        if (routed) rows = std::count(z.members[t].begin(), z.members[t].end(), int32_t(m));
-        mlp(rows, dyn, false, true);
-      }
-    }
-    mlp(kK * kBatch, pol, true, kH > 0);
-    for (int j = 0; j < 2; ++j) mlp(kK * kBatch, q, false, true);
-    // Every GEMM reads and writes its own buffers, as the engine's do: one shared
-    // buffer would keep the replay's operands hot in cache and flatter it.
-    for (const Gemm& g : gemms) {
-      a.emplace_back(static_cast<size_t>(g.m * g.k), 0.01f);
-      b.emplace_back(static_cast<size_t>(g.k * g.n), 0.01f);
-      c.emplace_back(static_cast<size_t>(g.m * g.n), 0.0f);
-      flops += 2.0 * g.m * g.n * g.k;
-    }
-  }
-  void run() {
-    for (size_t i = 0; i < gemms.size(); ++i) {
-      const Gemm& g = gemms[i];
-      cpu::gemm<float>(g.ta, g.tb, g.m, g.n, g.k, 1.f, a[i].data(), g.ta == Trans::no ? g.k : g.m, b[i].data(),
-                       g.tb == Trans::no ? g.n : g.k, 0.f, c[i].data(), g.n);
-    }
-  }
-};
+// The GEMMs of one update, recorded from a real one (bench/gemm_replay.hpp), per mode.
+// Which rows go to which member is drawn once in the fixture's noise, so every update
+// of a mode calls the same GEMMs.
+maac::bench::GemmReplay& replay(bool routed) {
+  static std::optional<maac::bench::GemmReplay> replays[2];
+  if (!replays[routed]) replays[routed].emplace(maac::bench::GemmReplay::record([&] { fixture().update(routed); }));
+  return *replays[routed];
+}
 
 void BM_MaacUpdate(benchmark::State& st) {
   bool routed = maac::bench::apply_case(st);
@@ -122,17 +81,17 @@ void BM_MaacUpdate(benchmark::State& st) {
     f.update(routed);
     benchmark::ClobberMemory();
   }
-  maac::bench::set_gflop_counters(st, Replay(routed).flops);
+  maac::bench::set_gflop_counters(st, replay(routed).flops());
 }
 
 void BM_GemmReplay(benchmark::State& st) {
   bool routed = maac::bench::apply_case(st);
-  Replay replay(routed);
+  maac::bench::GemmReplay& r = replay(routed);
   for (auto _ : st) {
-    replay.run();
+    r.run();
     benchmark::ClobberMemory();
   }
-  maac::bench::set_gflop_counters(st, replay.flops);
+  maac::bench::set_gflop_counters(st, r.flops());
 }
 
 BENCHMARK(BM_MaacUpdate)->Apply(maac::bench::modes_and_threads);
