@@ -32,26 +32,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// Trainer::mixed_batch (private there), the same arithmetic: real_share of the rows from
-// real data, the rest from the model buffer, real rows first.
-TransitionBatch mixed_batch(const ReplayBuffer& real, const ReplayBuffer* model, const TrainerOptions& o, Rng& rng) {
-  const int64_t n = o.batch;
-  const bool use_model = model && model->size() > 0 && o.real_share < 1.0;
-  const int64_t n_real = use_model ? static_cast<int64_t>(std::llround(o.real_share * n)) : n;
-  TransitionBatch real_part, model_part;
-  real.sample(rng, n_real, real_part);
-  if (n_real == n) return real_part;
-  model->sample(rng, n - n_real, model_part);
-  auto append = [](std::vector<float>& a, const std::vector<float>& b) { a.insert(a.end(), b.begin(), b.end()); };
-  append(real_part.obs, model_part.obs);
-  append(real_part.action, model_part.action);
-  append(real_part.reward, model_part.reward);
-  append(real_part.next_obs, model_part.next_obs);
-  append(real_part.terminated, model_part.terminated);
-  real_part.size = n;
-  return real_part;
-}
-
 // One real env step into the buffer (Trainer::env_step without the episode bookkeeping).
 struct Collector {
   envs::Env& env;
@@ -152,11 +132,11 @@ int main(int argc, char** argv) {
       t0 = Clock::now();
       if (length > 0 && o.real_share < 1.0) agent.rollout(real, model, o.rollout_starts, length, model_rng);
       rollout_s += seconds_since(t0);
-      if (block == 0) agent.update(mixed_batch(real, &model, o, update_rng), update_rng);
+      if (block == 0) agent.update(sample_mixed(real, &model, o.batch, o.real_share, update_rng), update_rng);
       const int64_t per_block = timed_updates / o.update_blocks + (block < timed_updates % o.update_blocks ? 1 : 0);
       t0 = Clock::now();
       for (int64_t u = 0; u < per_block; ++u) {
-        UpdateStats s = agent.update(mixed_batch(real, &model, o, update_rng), update_rng);
+        UpdateStats s = agent.update(sample_mixed(real, &model, o.batch, o.real_share, update_rng), update_rng);
         skipped += s.skipped() ? 1 : 0;
         ++updates_done;
       }

@@ -180,4 +180,23 @@ void ReplayBuffer::load(const Safetensors& st, const std::string& prefix) {
   for (int64_t i = 0; i < n; ++i) split_[slot(i)] = static_cast<SplitRole>(roles[i]);
 }
 
+TransitionBatch sample_mixed(const ReplayBuffer& real, const ReplayBuffer* model, int64_t n, double real_share,
+                             Rng& rng) {
+  const bool use_model = model && model->size() > 0 && real_share < 1.0;
+  const int64_t n_real = use_model ? static_cast<int64_t>(std::llround(real_share * double(n))) : n;
+  TransitionBatch real_part, model_part;
+  real.sample(rng, n_real, real_part);
+  if (n_real == n) return real_part;
+  model->sample(rng, n - n_real, model_part);
+  // Real rows first, then model rows: one batch for critic and actor.
+  auto append = [](std::vector<float>& a, const std::vector<float>& b) { a.insert(a.end(), b.begin(), b.end()); };
+  append(real_part.obs, model_part.obs);
+  append(real_part.action, model_part.action);
+  append(real_part.reward, model_part.reward);
+  append(real_part.next_obs, model_part.next_obs);
+  append(real_part.terminated, model_part.terminated);
+  real_part.size = n;
+  return real_part;
+}
+
 }  // namespace maac::rl

@@ -74,4 +74,9 @@ class ReplayBuffer {
   std::vector<SplitRole> split_;  // per storage row
 };
 
+// One training batch of n rows: round(real_share n) drawn from `real`, the rest from
+// `model`, real rows first (all from `real` when model is null or empty, or real_share >= 1).
+TransitionBatch sample_mixed(const ReplayBuffer& real, const ReplayBuffer* model, int64_t n, double real_share,
+                             Rng& rng);
+
 }  // namespace maac::rl

@@ -199,26 +199,6 @@ void Trainer::fit_model() {
   st.fit_mse = s.holdout_mse;
 }
 
-TransitionBatch Trainer::mixed_batch() {
-  State& st = *state_;
-  const int64_t n = options_.batch;
-  bool use_model = model_ && model_->size() > 0 && options_.real_share < 1.0;
-  int64_t n_real = use_model ? static_cast<int64_t>(std::llround(options_.real_share * n)) : n;
-  TransitionBatch real_part, model_part;
-  real_->sample(st.update_rng, n_real, real_part);
-  if (n_real == n) return real_part;
-  model_->sample(st.update_rng, n - n_real, model_part);
-  // Real rows first, then model rows: one batch for critic and actor.
-  auto append = [](std::vector<float>& a, const std::vector<float>& b) { a.insert(a.end(), b.begin(), b.end()); };
-  append(real_part.obs, model_part.obs);
-  append(real_part.action, model_part.action);
-  append(real_part.reward, model_part.reward);
-  append(real_part.next_obs, model_part.next_obs);
-  append(real_part.terminated, model_part.terminated);
-  real_part.size = n;
-  return real_part;
-}
-
 void Trainer::update_block() {
   State& st = *state_;
   const int64_t per_block = options_.updates_per_iteration / options_.update_blocks +
@@ -233,7 +213,8 @@ void Trainer::update_block() {
   }
   if (st.block_updates < per_block) {
     phase_->enter("updates");
-    UpdateStats u = agent_->update(mixed_batch(), st.update_rng);
+    const TransitionBatch batch = sample_mixed(*real_, model_.get(), options_.batch, options_.real_share, st.update_rng);
+    UpdateStats u = agent_->update(batch, st.update_rng);
     ++st.updates;
     st.critic_loss = u.critic_loss;
     st.actor_loss = u.actor_loss;

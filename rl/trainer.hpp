@@ -63,7 +63,6 @@ class Trainer {
   void log_row();
   void save_checkpoint();
   void load_checkpoint(const Safetensors& ck, const std::string& path);
-  TransitionBatch mixed_batch();
 
   Config config_;
   std::string out_dir_;
