@@ -18,6 +18,12 @@ template <class T> Var<T> matmul(Var<T> a, Var<T> b);                 // [n,k] x
 // the bias (one kernel each way on cuda, see kernels/dense.hpp).
 template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b, Unary activation = Unary::identity);
 template <class T> Var<T> add_bias(Var<T> x, Var<T> b);               // x[..,n,d] + b[..,1,d]
+// linear on two column blocks without concatenating them (ops/concat_linear.cpp):
+// f([x1 | x2] w + b), x1[n,d1], x2[k n,d2] (k >= 1), w[d1+d2,out], b[1,out] -> [k n,out].
+// With k > 1 the rows of x1 are read once for every block of n rows of x2 (equal to
+// linear(concat_cols({tile_rows(x1, k), x2}), w, b, activation) up to float rounding).
+template <class T>
+Var<T> concat_linear(Var<T> x1, Var<T> x2, Var<T> w, Var<T> b, Unary activation = Unary::identity);
 
 // --- ensembles (ops/ensemble_linear.cpp); W[M,in,out], b[M,1,out] ---
 // All members: x[M,n,in] (member m sees its own rows) or x[n,in] (shared) -> [M,n,out].

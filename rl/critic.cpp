@@ -32,12 +32,12 @@ TwinCritic<T>::TwinCritic(int64_t obs_dim, int64_t act_dim, CriticOptions option
 
 template <class T>
 std::array<Var<T>, 2> TwinCritic<T>::q(Tape<T>& tape, Var<T> s, Var<T> a, bool target) {
-  if (s.shape() != Shape{s.rows(), obs_} || a.shape() != Shape{s.rows(), act_})
+  const int64_t n = s.rows();
+  if (s.shape() != Shape{n, obs_} || a.shape() != Shape{a.rows(), act_} || n < 1 || a.rows() % n != 0)
     throw std::invalid_argument("TwinCritic: s " + s.shape().str() + ", a " + a.shape().str() + ", expected [n, " +
-                                std::to_string(obs_) + "] and [n, " + std::to_string(act_) + "]");
-  Var<T> x = concat_cols<T>({s, a});
+                                std::to_string(obs_) + "] and [k n, " + std::to_string(act_) + "], k >= 1");
   auto& nets = target ? target_ : online_;
-  return {nets[0].forward(tape, x), nets[1].forward(tape, x)};
+  return {nets[0].forward_concat(tape, s, a), nets[1].forward_concat(tape, s, a)};
 }
 
 template <class T>
@@ -48,9 +48,9 @@ Var<T> TwinCritic<T>::min_q(Tape<T>& tape, Var<T> s, Var<T> a, bool target) {
 
 template <class T>
 Var<T> TwinCritic<T>::loss(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> y) {
-  if (y.shape() != Shape{s.rows(), 1} || y.requires_grad())
-    throw std::invalid_argument("TwinCritic::loss: y " + y.shape().str() + ", expected a constant [" +
-                                std::to_string(s.rows()) + ", 1]");
+  if (y.shape() != Shape{s.rows(), 1} || a.rows() != s.rows() || y.requires_grad())
+    throw std::invalid_argument("TwinCritic::loss: y " + y.shape().str() + ", a " + a.shape().str() +
+                                ", expected a constant [" + std::to_string(s.rows()) + ", 1] and one action per state");
   auto qs = q(tape, s, a);
   return add(mean(square(sub(qs[0], y))), mean(square(sub(qs[1], y))));
 }

@@ -17,9 +17,11 @@ class TwinCritic {
  public:
   TwinCritic(int64_t obs_dim, int64_t act_dim, CriticOptions options, Rng& rng);
 
-  // s: [n, obs], a: [n, act] -> {Q_1, Q_2}, each [n, 1]; target = true uses the target copies.
+  // s: [n, obs], a: [k n, act] (k >= 1 actions per state: action j of state i at row
+  // j n + i) -> {Q_1, Q_2}, each [k n, 1]; target = true uses the target copies. The first
+  // layer reads s and a as two column blocks (concat_linear): no [s, a] copy, no tile of s.
   std::array<Var<T>, 2> q(Tape<T>& tape, Var<T> s, Var<T> a, bool target = false);
-  // min_j Q_j(s, a): [n, 1]
+  // min_j Q_j(s, a): [k n, 1]
   Var<T> min_q(Tape<T>& tape, Var<T> s, Var<T> a, bool target = false);
   // Critic regression loss: mean (Q_1 - y)^2 + mean (Q_2 - y)^2, y a constant [n, 1].
   Var<T> loss(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> y);

@@ -27,6 +27,30 @@ template <class T> Var<T> shifted(Var<T> v, Var<T> first, int64_t M, int64_t n) 
   return sub(reshape(v, Shape{M, n}), first);
 }
 
+// Candidate h from both target Qs at (s_h, a_h): v_j = ret + disc mask (Q'_j - alpha log pi),
+// rows m n + i for `members` copies of each of the n transitions (one copy at h = 0, where
+// every member has the same row); appends its mean and spread per transition to `out`.
+//  q: twin [members n, 1]; lp (alpha log pi), ret, mask: [members n, 1].
+template <class T>
+void add_candidate(SteveTargetVars<T>& out, const std::array<Var<T>, 2>& q, Var<T> lp, Var<T> ret, Var<T> mask,
+                   double disc, int64_t members, int64_t n, bool twins) {
+  Var<T> v1 = add(ret, scale(mul(mask, sub(q[0], lp)), disc));
+  Var<T> v2 = add(ret, scale(mul(mask, sub(q[1], lp)), disc));
+  Var<T> vmin = minimum(v1, v2);
+  out.means.push_back(mean_rows(reshape(vmin, Shape{members, n})));  // [1, n]
+  // The first candidate of each row (member 0's v_1, or its min): row 0 of [members, n].
+  Var<T> first = slice_cols(reshape(twins ? v1 : vmin, Shape{1, members * n}), 0, n);
+  if (twins) {
+    Var<T> d1 = shifted(v1, first, members, n), d2 = shifted(v2, first, members, n);
+    const double inv_count = 1.0 / double(2 * members);
+    Var<T> mu = scale(add(sum_rows(d1), sum_rows(d2)), inv_count);
+    out.variances.push_back(scale(add(sum_rows(square(sub(d1, mu))), sum_rows(square(sub(d2, mu)))), inv_count));
+  } else {
+    Var<T> d = shifted(vmin, first, members, n);
+    out.variances.push_back(mean_rows(square(sub(d, mean_rows(d)))));
+  }
+}
+
 }  // namespace
 
 template <class T>
@@ -138,47 +162,42 @@ SteveTargetVars<T> steve_targets_var(SquashedGaussianPolicy<T>& policy, Dynamics
                                 "model of the policy's sizes and variance_eps > 0");
   Tape<T>& tape = *r.tape;
   NoGrad<T> off(tape);
-  // Row m n + i: member m's copy of transition i. a_1 is shared, so h = 0 is the TD target.
-  auto pi1 = policy.sample(tape, s_next, noise.next_eps);
-  Var<T> s = tile_rows(s_next, M), a = tile_rows(pi1.action, M), logp = tile_rows(pi1.log_prob, M);
-  Var<T> ret = tile_rows(r, M), mask = tile_rows(alive, M);  // [M n, 1]
   const bool twins = o.variance == SteveVariance::members_and_twins;
   SteveTargetVars<T> out;
-  double disc = o.gamma;
-  for (int64_t h = 0; h <= Hc; ++h) {
-    // Candidate h bootstraps at s_{h+1} with both target Qs: v_j = ret + disc mask (Q'_j - alpha log pi).
-    auto q = critic.q(tape, s, a, /*target=*/true);
-    Var<T> lp = mul(logp, alpha);
-    Var<T> v1 = add(ret, scale(mul(mask, sub(q[0], lp)), disc));
-    Var<T> v2 = add(ret, scale(mul(mask, sub(q[1], lp)), disc));
-    Var<T> vmin = minimum(v1, v2);
-    out.means.push_back(mean_rows(reshape(vmin, Shape{M, n})));  // [1, n]
-    // The first candidate of each row (member 0's v_1, or its min): row 0 of [M, n].
-    Var<T> first = slice_cols(reshape(twins ? v1 : vmin, Shape{1, Mn}), 0, n);
-    if (twins) {
-      Var<T> d1 = shifted(v1, first, M, n), d2 = shifted(v2, first, M, n);
-      const double inv_count = 1.0 / double(2 * M);
-      Var<T> mu = scale(add(sum_rows(d1), sum_rows(d2)), inv_count);
-      out.variances.push_back(
-          scale(add(sum_rows(square(sub(d1, mu))), sum_rows(square(sub(d2, mu)))), inv_count));
-    } else {
-      Var<T> d = shifted(vmin, first, M, n);
-      out.variances.push_back(mean_rows(square(sub(d, mean_rows(d)))));
+  // h = 0 bootstraps at (s', a_1), the same row for every member: the policy and the
+  // target Qs run once per transition, and the candidate's mean and spread are one
+  // member's (its M copies have the same mean and, over members, no spread).
+  auto pi1 = policy.sample(tape, s_next, noise.next_eps);
+  Var<T> lp = mul(pi1.log_prob, alpha);  // alpha log pi(a_1|s'): [n, 1]
+  add_candidate(out, critic.q(tape, s_next, pi1.action, /*target=*/true), lp, r, alive, o.gamma, 1, n, twins);
+  if (Hc > 0) {
+    // The first model step: every member reads the same (s', a_1) (shared rows), then
+    // row m n + i is member m's copy of transition i. The [n, 1] columns broadcast over
+    // the members ([M, n, 1]); the reward model wants equal rows, so it gets copies.
+    Var<T> s = reshape(model.next_state_all(tape, s_next, pi1.action, noise.model_eps[0], o.model_noise),
+                       Shape{Mn, obs});
+    Var<T> rr = reshape(reward.reward(tape, tile_rows(s_next, M), tile_rows(pi1.action, M), s), Shape{M, n, 1});
+    Var<T> alive1 = reshape(checked_alive(reward, tape, s), Shape{M, n, 1});
+    Var<T> ret = reshape(add(scale(mul(sub(rr, lp), alive), o.gamma), r), Shape{Mn, 1});
+    Var<T> mask = reshape(mul(alive1, alive), Shape{Mn, 1});
+    double disc = o.gamma * o.gamma;
+    for (int64_t h = 1; h <= Hc; ++h) {
+      // Candidate h bootstraps at s_h with a_h ~ pi(s_h), per member.
+      auto pi = policy.sample(tape, s, noise.action_eps[h - 1]);
+      lp = mul(pi.log_prob, alpha);
+      add_candidate(out, critic.q(tape, s, pi.action, /*target=*/true), lp, ret, mask, disc, M, n, twins);
+      if (h == Hc) break;
+      // One model step per member on its own rows, then the soft reward of that step.
+      Var<T> s2 = reshape(model.next_state_all(tape, reshape(s, Shape{M, n, obs}), reshape(pi.action, Shape{M, n, act}),
+                                               noise.model_eps[h], o.model_noise),
+                          Shape{Mn, obs});
+      Var<T> rew = reward.reward(tape, s, pi.action, s2);
+      Var<T> alive2 = checked_alive(reward, tape, s2);
+      ret = add(ret, scale(mul(mask, sub(rew, lp)), disc));
+      mask = mul(mask, alive2);
+      disc *= o.gamma;
+      s = s2;
     }
-    if (h == Hc) break;
-    // One model step per member on its own rows, then the soft reward of that step.
-    Var<T> s_all = model.next_state_all(tape, reshape(s, Shape{M, n, obs}), reshape(a, Shape{M, n, act}),
-                                        noise.model_eps[h], o.model_noise);
-    Var<T> s2 = reshape(s_all, Shape{Mn, obs});
-    Var<T> rr = reward.reward(tape, s, a, s2);
-    Var<T> alive2 = checked_alive(reward, tape, s2);
-    ret = add(ret, scale(mul(mask, sub(rr, lp)), disc));
-    mask = mul(mask, alive2);
-    disc *= o.gamma;
-    s = s2;
-    auto pi = policy.sample(tape, s, noise.action_eps[h]);
-    a = pi.action;
-    logp = pi.log_prob;
   }
   steve_combine_var(out, o.variance_eps);
   return out;

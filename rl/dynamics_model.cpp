@@ -172,17 +172,21 @@ template <class T>
 Var<T> DynamicsModel<T>::next_state_all(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> eps, ModelNoiseScale noise) {
   const int64_t M = members();
   const int64_t n = s.rows();
-  if (s.shape() != Shape{M, n, obs_} || a.shape() != Shape{M, n, act_} || eps.shape() != Shape{M, n, out_dim()} ||
-      eps.requires_grad())
+  const bool shared = s.shape().rank() == 2;
+  const bool inputs_ok = shared ? s.shape() == Shape{n, obs_} && a.shape() == Shape{n, act_}
+                                : s.shape() == Shape{M, n, obs_} && a.shape() == Shape{M, n, act_};
+  if (!inputs_ok || eps.shape() != Shape{M, n, out_dim()} || eps.requires_grad())
     throw std::invalid_argument("DynamicsModel::next_state_all: s " + s.shape().str() + ", a " + a.shape().str() +
                                 ", eps " + eps.shape().str() +
-                                ": expected [M, n, obs], [M, n, act], constant [M, n, out]"
-                                " with M = " +
+                                ": expected [M, n, obs] and [M, n, act] (or [n, obs] and [n, act] shared by every"
+                                " member), constant [M, n, out] with M = " +
                                 std::to_string(M));
+  // Shared rows: one [n, in] input that predict_all spreads over the members.
   Prediction p = predict_all(tape, concat_cols<T>({s, a}));
   Var<T> z = gaussian_sample(p.mean, noise_scale(p.log_var, noise), eps);
   Var<T> y = add(mul(z, out_norm_.std_all(tape)), out_norm_.mean_all(tape));  // [M, n, out]
-  return add(s, out_dim() == obs_ ? y : slice_cols(y, 0, obs_));
+  // y + s: a shared s broadcasts over the members.
+  return add(out_dim() == obs_ ? y : slice_cols(y, 0, obs_), s);
 }
 
 template <class T>

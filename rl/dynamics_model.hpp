@@ -66,7 +66,8 @@ class DynamicsModel {
   Var<T> next_state_rows(Tape<T>& tape, Var<T> s, Var<T> a, const std::vector<int32_t>& member_of_row, Var<T> eps,
                          EnsembleEvaluation evaluation = EnsembleEvaluation::routed,
                          ModelNoiseScale noise = ModelNoiseScale::std_dev);
-  // Every member on its own rows: s [M, n, obs], a [M, n, act], eps [M, n, out] -> s' [M, n, obs]
+  // Every member on its own rows: s [M, n, obs], a [M, n, act], eps [M, n, out] -> s' [M, n, obs];
+  // or s [n, obs], a [n, act] read by every member (the same rows for all).
   Var<T> next_state_all(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> eps,
                         ModelNoiseScale noise = ModelNoiseScale::std_dev);
 

@@ -112,14 +112,15 @@ MaacObjective<T> objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& 
                            const MaacNoiseVars<T>& z, const std::vector<std::vector<int32_t>>* host_members,
                            const MaacObjectiveOptions& o) {
   const int64_t n = s0.rows(), N = o.samples_per_state * n, H = o.horizon, K = o.terminal_samples;
-  // s: [N, obs], P copies of the start states stacked.
-  Var<T> s = o.samples_per_state > 1 ? tile_rows(s0, o.samples_per_state) : s0;
+  // s: [N, obs], P copies of the start states stacked. The policy at the start reads s0
+  // itself (P samples per state), so its network runs once per distinct state.
+  Var<T> s = o.samples_per_state > 1 && H > 0 ? tile_rows(s0, o.samples_per_state) : s0;
   Var<T> mask = tape.filled(Shape{N, 1}, T(1));  // [N, 1] constant: 1 until the path terminates
   Var<T> J, first_log_prob;
   const bool along_path = o.entropy == EntropyBonus::along_path;
   double discount = 1.0;
   for (int64_t t = 0; t < H; ++t) {
-    auto pi = policy.sample(tape, s, z.action_eps[t]);
+    auto pi = policy.sample(tape, t == 0 ? s0 : s, z.action_eps[t]);
     if (t == 0) first_log_prob = pi.log_prob;
     Var<T> s_next;
     {
@@ -141,12 +142,14 @@ MaacObjective<T> objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& 
   }
 
   // Terminal value: K actions at s_H, min over the twin Qs, averaged over the K samples.
-  Var<T> sK = K > 1 ? tile_rows(s, K) : s;  // [K N, obs]
-  auto pi = policy.sample(tape, sK, z.terminal_eps);
+  // The K samples share s_H: the policy runs once per state and the critic reads s_H once
+  // per block of N actions (no tile of the states).
+  // At H = 0, s is s0 untiled: K P samples per start state, in the same row order.
+  auto pi = policy.sample(tape, s, z.terminal_eps);  // [K N, act]
   Var<T> value;
   {
     FrozenParams<T> frozen(tape);
-    value = critic.min_q(tape, sK, pi.action);  // [K N, 1]
+    value = critic.min_q(tape, s, pi.action);  // [K N, 1]
   }
   if (along_path) value = sub(value, alpha.times(pi.log_prob));
   if (K > 1) value = reshape(mean_rows(reshape(value, Shape{K, N})), Shape{N, 1});

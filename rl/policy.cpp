@@ -35,10 +35,13 @@ typename SquashedGaussianPolicy<T>::Distribution SquashedGaussianPolicy<T>::dist
 
 template <class T>
 typename SquashedGaussianPolicy<T>::Sample SquashedGaussianPolicy<T>::sample(Tape<T>& tape, Var<T> s, Var<T> eps) {
-  if (eps.shape() != Shape{s.rows(), act_} || eps.requires_grad())
-    throw std::invalid_argument("SquashedGaussianPolicy::sample: eps " + eps.shape().str() + ", expected a constant [" +
-                                std::to_string(s.rows()) + ", " + std::to_string(act_) + "]");
+  const int64_t n = s.rows();
+  if (eps.shape() != Shape{eps.rows(), act_} || n < 1 || eps.rows() % n != 0 || eps.requires_grad())
+    throw std::invalid_argument("SquashedGaussianPolicy::sample: eps " + eps.shape().str() +
+                                ", expected a constant [k " + std::to_string(n) + ", " + std::to_string(act_) +
+                                "], k >= 1");
   Distribution d = distribution(tape, s);
+  if (const int64_t k = eps.rows() / n; k > 1) d = {tile_rows(d.mu, k), tile_rows(d.log_std, k)};
   return {squashed_gaussian_sample(d.mu, d.log_std, eps), squashed_gaussian_log_prob(d.mu, d.log_std, eps)};
 }
 

@@ -29,7 +29,9 @@ class SquashedGaussianPolicy {
   };
   // s: [n, obs]
   Distribution distribution(Tape<T>& tape, Var<T> s);
-  // Reparameterised a = tanh(mu + std eps) and log pi(a|s); eps: constant [n, act].
+  // Reparameterised a = tanh(mu + std eps) and log pi(a|s); eps: constant [k n, act] for
+  // k >= 1 samples per state (sample j of state i at row j n + i) -> [k n, ..]. The network
+  // runs once per state; only its mean and log-std are tiled for k > 1.
   Sample sample(Tape<T>& tape, Var<T> s, Var<T> eps);
   // tanh(mu): the action used for evaluation.
   Var<T> deterministic(Tape<T>& tape, Var<T> s);

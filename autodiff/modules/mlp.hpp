@@ -14,6 +14,10 @@ class MLP {
   MLP(const std::string& name, const std::vector<int64_t>& sizes, Unary hidden, Rng& rng,
       Unary output = Unary::identity);
   Var<T> forward(Tape<T>& tape, Var<T> x);
+  // forward(concat_cols({tile_rows(x1, k), x2})) without building that input: the first
+  // layer reads its two column blocks (concat_linear). x1 [n, d1], x2 [k n, d2] with
+  // d1 + d2 = in(): every block of n rows of x2 reads the same n rows of x1.
+  Var<T> forward_concat(Tape<T>& tape, Var<T> x1, Var<T> x2);
   ParameterList<T> parameters();
   int64_t in() const { return layers_.front().in(); }
   int64_t out() const { return layers_.back().out(); }

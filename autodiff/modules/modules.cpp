@@ -41,6 +41,15 @@ template <class T> Var<T> MLP<T>::forward(Tape<T>& tape, Var<T> x) {
   return x;
 }
 
+template <class T> Var<T> MLP<T>::forward_concat(Tape<T>& tape, Var<T> x1, Var<T> x2) {
+  Linear<T>& first = layers_.front();
+  Var<T> x = concat_linear(x1, x2, tape.param(first.weight()), tape.param(first.bias()),
+                           layers_.size() == 1 ? output_ : hidden_);
+  for (size_t l = 1; l < layers_.size(); ++l)
+    x = layers_[l].forward(tape, x, l + 1 == layers_.size() ? output_ : hidden_);
+  return x;
+}
+
 template <class T> ParameterList<T> MLP<T>::parameters() {
   ParameterList<T> ps;
   for (Linear<T>& l : layers_) for (Parameter<T>* p : l.parameters()) ps.push_back(p);

@@ -28,6 +28,13 @@ TEST_CASE("shape mismatches name the shapes") {
   REQUIRE_THROWS_WITH(ensemble_linear(f.make({5, 3}), f.make({2, 4, 6}), f.make({2, 1, 6})),
                       Contains("[5, 3]") && Contains("[2, 4, 6]"));
   REQUIRE_THROWS_WITH(concat_cols<double>({f.make({3, 2}), f.make({4, 2})}), Contains("[3, 2]") && Contains("[4, 2]"));
+  // x2's rows must be a multiple of x1's, and w must have d1 + d2 rows.
+  REQUIRE_THROWS_WITH(concat_linear(f.make({2, 3}), f.make({5, 1}), f.make({4, 2}), f.make({1, 2})),
+                      Contains("concat_linear") && Contains("[2, 3]") && Contains("[5, 1]"));
+  REQUIRE_THROWS_WITH(concat_linear(f.make({2, 3}), f.make({4, 1}), f.make({5, 2}), f.make({1, 2})),
+                      Contains("concat_linear") && Contains("[5, 2]"));
+  REQUIRE_THROWS_WITH(concat_linear(f.make({2, 3}), f.make({2, 1}), f.make({4, 2}), f.make({1, 3})),
+                      Contains("concat_linear") && Contains("[1, 3]"));
   REQUIRE_THROWS_WITH(gaussian_sample(f.make({3, 2}), f.make({3, 2}), f.make({2, 3})), Contains("eps [2, 3]"));
   REQUIRE_THROWS_WITH(soft_clamp(f.make({3, 2}), f.make({1, 2}), f.make({1, 3})), Contains("[1, 3]"));
   REQUIRE_THROWS_WITH(reshape(f.make({3, 2}), Shape{4, 2}), Contains("[3, 2]") && Contains("[4, 2]"));

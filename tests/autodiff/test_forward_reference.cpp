@@ -172,6 +172,35 @@ TEST_CASE("forward reference: linear with every fused activation") {
     }
 }
 
+TEST_CASE("forward reference: concat_linear with every fused activation") {
+  // y[j n + i] = f([x1[i] | x2[j n + i]] W + b): x1's rows read by every block of x2.
+  for (const UnaryRef& f : unary_refs())
+    for (auto [n, k, d1, d2, out] :
+         std::vector<std::array<int64_t, 5>>{{1, 1, 1, 1, 1}, {3, 1, 4, 2, 5}, {2, 3, 3, 1, 4}, {1, 4, 2, 3, 1}}) {
+      Tape<double> t;
+      Data x1 = rand_data({n, d1}), x2 = rand_data({k * n, d2}), w = rand_data({d1 + d2, out}, -0.4, 0.4),
+           b = rand_data({1, out});
+      for (double& v : b.v) v += activation_offset(f.f);
+      std::vector<double> ref, mag, row(static_cast<size_t>(d1 + d2)), z(static_cast<size_t>(out)),
+          zm(static_cast<size_t>(out));
+      for (int64_t r = 0; r < k * n; ++r) {
+        for (int64_t c = 0; c < d1; ++c) row[size_t(c)] = x1.at(0, r % n, c);
+        for (int64_t c = 0; c < d2; ++c) row[size_t(d1 + c)] = x2.at(0, r, c);
+        affine_row(row.data(), w.v.data(), b.v.data(), d1 + d2, out, z.data(), zm.data());
+        for (int64_t j = 0; j < out; ++j) {
+          ref.push_back(f.y(z[size_t(j)]));
+          mag.push_back(std::fabs(ref.back()) + f.dy(z[size_t(j)]) * zm[size_t(j)]);
+        }
+      }
+      const std::string name = std::string("concat_linear + ") + f.name + " " + x1.shape.str() + " " + x2.shape.str();
+      expect_values(name, concat_linear(input(t, x1), input(t, x2), input(t, w), input(t, b), f.f),
+                    Shape{k * n, out}, ref, mag);
+      expect_values(name + " (constants)",
+                    concat_linear(constant(t, x1), constant(t, x2), constant(t, w), constant(t, b), f.f),
+                    Shape{k * n, out}, ref, mag);
+    }
+}
+
 TEST_CASE("forward reference: add_bias") {
   for (Shape s : {Shape{1, 5}, Shape{4, 3}, Shape{2, 3, 5}, Shape{3, 1, 1}}) {
     Tape<double> t;

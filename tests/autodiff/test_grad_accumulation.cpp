@@ -130,6 +130,10 @@ TEST_CASE("gradient accumulation: linear algebra and ensembles") {
     cases.push_back({"linear + " + unary_name(f),
                      {{{5, 3}}, {{3, 4}, -0.3, 0.3}, {{1, 4}, blo, blo + 1.0}},
                      [f](const Vs& v) { return linear(v[0], v[1], v[2], f); }});
+    for (int64_t k : {1, 3})
+      cases.push_back({"concat_linear k " + std::to_string(k) + " + " + unary_name(f),
+                       {{{4, 3}}, {{4 * k, 2}}, {{5, 4}, -0.3, 0.3}, {{1, 4}, blo, blo + 1.0}},
+                       [f](const Vs& v) { return concat_linear(v[0], v[1], v[2], v[3], f); }});
     cases.push_back({"ensemble_linear per-member x + " + unary_name(f),
                      {{{3, 4, 5}}, {{3, 5, 2}, -0.3, 0.3}, {{3, 1, 2}, blo, blo + 1.0}},
                      [f](const Vs& v) { return ensemble_linear(v[0], v[1], v[2], f); }});

@@ -19,6 +19,20 @@ TEST_CASE("MLP") {
                            {random_input("x", {4, 3})}, silu_mlp.parameters()));
 }
 
+TEST_CASE("MLP on two column blocks (forward_concat)") {
+  Rng rng(12);
+  MLP<double> mlp("mlp", {5, 8, 8, 1}, Unary::tanh, rng);
+  // Three blocks of x2 rows read the same x1 rows (a critic on K actions per state).
+  require_passes(gradcheck("MLP forward_concat",
+                           [&](Tape<double>& t, const Vs& v) { return mlp.forward_concat(t, v[0], v[1]); },
+                           {random_input("x1", {4, 3}), random_input("x2", {12, 2})}, mlp.parameters()));
+  // One layer: the output activation is the first layer's.
+  MLP<double> one("one", {3, 2}, Unary::relu, rng, Unary::tanh);
+  require_passes(gradcheck("MLP forward_concat, one layer",
+                           [&](Tape<double>& t, const Vs& v) { return one.forward_concat(t, v[0], v[1]); },
+                           {random_input("x1", {2, 1}), random_input("x2", {2, 2})}, one.parameters()));
+}
+
 TEST_CASE("EnsembleMLP all members") {
   Rng rng(12);
   EnsembleMLP<double> ens("ens", 3, {4, 6, 6, 2}, Unary::silu, rng);

@@ -28,6 +28,23 @@ TEST_CASE("linear with a fused activation") {
   }
 }
 
+TEST_CASE("concat_linear") {
+  // k = 1 (one block of x2 per x1) and k = 3 (x1's rows read by three blocks of x2), with
+  // the identity and fused activations; the relu inputs keep off the kink through the bias.
+  for (Unary f : {Unary::identity, Unary::tanh, Unary::silu, Unary::relu, Unary::softplus})
+    for (int64_t k : {1, 3}) {
+      auto op = [f](Tape<double>&, const Vs& v) { return concat_linear(v[0], v[1], v[2], v[3], f); };
+      require_passes(gradcheck("concat_linear k " + std::to_string(k) + " activation " + std::to_string(int(f)), op,
+                               {random_input("x1", {4, 3}), random_input("x2", {4 * k, 2}),
+                                random_input("w", {5, 6}), random_input("b", {1, 6})}));
+    }
+  // x1 a constant (states without gradient), one row.
+  auto op = [](Tape<double>&, const Vs& v) { return concat_linear(v[0], v[1], v[2], v[3], Unary::tanh); };
+  require_passes(gradcheck("concat_linear constant x1", op,
+                           {constant_input(random_input("x1", {1, 2})), random_input("x2", {2, 3}),
+                            random_input("w", {5, 4}), random_input("b", {1, 4})}));
+}
+
 TEST_CASE("add_bias") {
   auto f = [](Tape<double>&, const Vs& v) { return add_bias(v[0], v[1]); };
   require_passes(gradcheck("add_bias rank 2", f, {random_input("x", {4, 3}), random_input("b", {1, 3})}));

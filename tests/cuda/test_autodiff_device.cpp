@@ -123,6 +123,11 @@ TEST_CASE("linear algebra ops match the cpu tape") {
   for (Unary f : {Unary::relu, Unary::tanh, Unary::silu})  // bias + activation fused on cuda
     compare("linear + activation", {uniform_leaf({67, 5}), uniform_leaf({5, 33}), uniform_leaf({1, 33})},
             [f](auto& v) { return linear(v[0], v[1], v[2], f); }, kSum);
+  for (Unary f : {Unary::identity, Unary::relu, Unary::silu})  // x1 read by 1 or 3 blocks of x2
+    for (int64_t k : {1, 3})
+      compare("concat_linear",
+              {uniform_leaf({9, 5}), uniform_leaf({9 * k, 2}), uniform_leaf({7, 33}), uniform_leaf({1, 33})},
+              [f](auto& v) { return concat_linear(v[0], v[1], v[2], v[3], f); }, kSum);
   compare("add_bias rank 2", {uniform_leaf({6, 4}), uniform_leaf({1, 4})},
           [](auto& v) { return add_bias(v[0], v[1]); }, kSum);
   compare("add_bias rank 3", {uniform_leaf({3, 6, 4}), uniform_leaf({3, 1, 4})},

@@ -57,6 +57,8 @@ TEST_CASE("MAAC objective gradient w.r.t. the policy matches finite differences"
   const Case cases[] = {
       {"H=0", 0, 1, 1, EntropyBonus::along_path, MemberChoice::per_step, EnsembleEvaluation::routed,
        ModelNoiseScale::std_dev, 0.0},
+      {"H=0 K=2 P=2 first-action", 0, 2, 2, EntropyBonus::first_action, MemberChoice::per_step,
+       EnsembleEvaluation::routed, ModelNoiseScale::std_dev, 0.0},
       {"H=1 K=2", 1, 2, 1, EntropyBonus::along_path, MemberChoice::per_step, EnsembleEvaluation::routed,
        ModelNoiseScale::std_dev, 0.0},
       {"H=3 K=2 P=2 first-action per-trajectory", 3, 2, 2, EntropyBonus::first_action, MemberChoice::per_trajectory,

@@ -453,6 +453,25 @@ TEST_CASE("MAAC objective at H = 2, K = 2 equals a plain float64 loop") {
   }
 }
 
+TEST_CASE("MAAC objective at H = 0 with K P samples per start state equals a plain float64 loop") {
+  // No model step: the terminal samples are taken at the start states themselves.
+  for (EntropyBonus entropy : {EntropyBonus::along_path, EntropyBonus::first_action})
+    for (bool graph_mode : {false, true}) {
+      Problem P;
+      QuadraticReward<double> reward(0.5, 0.1, 1.0);
+      MaacObjectiveOptions o = options(EnsembleEvaluation::all_then_select);
+      o.horizon = 0;
+      o.terminal_samples = 3;
+      o.samples_per_state = 2;
+      o.entropy = entropy;
+      Rng noise_rng(43);
+      const auto z = MaacNoise<double>::draw(o, kN, P.model, kAct, noise_rng);
+      compare_objective(P, reward, quadratic_ref(0.5, 0.1, 1.0, 0.0), z, o, graph_mode,
+                        std::string("H = 0, K = 3, P = 2, ") + (graph_mode ? "graph mode, " : "") +
+                            (entropy == EntropyBonus::along_path ? "along the path" : "first action"));
+    }
+}
+
 TEST_CASE("MAAC objective with a termination inside the path equals a plain float64 loop") {
   Problem P;
   for (EnsembleEvaluation evaluation : {EnsembleEvaluation::routed, EnsembleEvaluation::all_then_select}) {
