@@ -20,6 +20,9 @@ class AntEnv final : public MujocoEnv {
   static constexpr double kHealthyReward = 1.0;
   static constexpr double kHealthyZMin = 0.2;  // closed interval [0.2, 1.0]
   static constexpr double kHealthyZMax = 1.0;
+  // Temperature of the smooth alive probability (differentiable_rewards.hpp): 5% of the
+  // healthy z interval's width.
+  static constexpr double kAliveTemperatureZ = 0.05 * (kHealthyZMax - kHealthyZMin);
   static constexpr double kResetNoiseScale = 0.1;
   static constexpr int kXVelocityIndex = 13;  // obs index of qvel[0]
 

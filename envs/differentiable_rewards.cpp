@@ -45,6 +45,10 @@ class TapeRewardBase : public DifferentiableReward<T> {
     check("s_next", s_next, obs_dim_);
     return alive_impl(s_next);
   }
+  Var<T> alive_probability(Var<T> s_next) const final {
+    check("s_next", s_next, obs_dim_);
+    return alive_probability_impl(s_next);
+  }
   // Rewards and healthy checks are tape ops, constants live on the tape's device.
   bool capturable() const override { return true; }
 
@@ -52,6 +56,8 @@ class TapeRewardBase : public DifferentiableReward<T> {
   virtual Var<T> reward_impl(Var<T> s, Var<T> a, Var<T> s_next) const = 0;
   // Never terminates: ones written on the tape's device, no host read.
   virtual Var<T> alive_impl(Var<T> s_next) const { return s_next.tape->filled(Shape{s_next.rows(), 1}, T(1)); }
+  // Without termination the probability is the mask itself (ones).
+  virtual Var<T> alive_probability_impl(Var<T> s_next) const { return alive_impl(s_next); }
 
   // weight * sum_j clamp(a_j)^2 -> [n,1]
   Var<T> ctrl_cost(Var<T> a, double weight) const {
@@ -69,6 +75,24 @@ class TapeRewardBase : public DifferentiableReward<T> {
   // 1 where columns [first, first + count) of x are all finite.
   static Var<T> finite_cols(Var<T> x, int first, int count) {
     return all_cols(inside(slice_cols(x, first, count), -kInf, kInf, false));
+  }
+  // The smooth surrogate's pieces (see the header). -log of the probability that columns
+  // [first, first + count) of x all lie in (lo, hi), one sigmoid per finite bound:
+  // sum_j softplus((lo - x_j) / tau) + softplus((x_j - hi) / tau) -> [n,1].
+  static Var<T> outside_penalty(Var<T> x, int first, int count, double lo, double hi, double tau) {
+    Var<T> cols = slice_cols(x, first, count), penalty;
+    if (std::isfinite(lo)) penalty = softplus(add_scalar(scale(cols, -1.0 / tau), lo / tau));
+    if (std::isfinite(hi)) {
+      Var<T> above = softplus(add_scalar(scale(cols, 1.0 / tau), -hi / tau));
+      penalty = penalty.valid() ? add(penalty, above) : above;
+    }
+    return count == 1 ? penalty : sum_cols(penalty);
+  }
+  // exp(-(sum of the penalties)) -> [n,1] in [0, 1].
+  static Var<T> probability_from(const std::vector<Var<T>>& penalties) {
+    Var<T> total = penalties.front();
+    for (size_t i = 1; i < penalties.size(); ++i) total = add(total, penalties[i]);
+    return exp(scale(total, -1.0));
   }
   static constexpr double kInf = std::numeric_limits<double>::infinity();
   int obs_dim() const { return obs_dim_; }
@@ -129,6 +153,16 @@ class HopperReward final : public TapeRewardBase<T> {
     Var<T> angle_ok = this->col_inside(s_next, 1, -E::kHealthyAngleBound, E::kHealthyAngleBound);
     return mul(mul(state_ok, z_ok), angle_ok);
   }
+  // The same conditions, smooth; z = +inf, unhealthy above, is the one left hard.
+  Var<T> alive_probability_impl(Var<T> s_next) const override {
+    const int d = this->obs_dim();
+    Var<T> p = this->probability_from(
+        {this->outside_penalty(s_next, 1, d - 1, -E::kHealthyStateBound, E::kHealthyStateBound,
+                               E::kAliveTemperatureState),
+         this->outside_penalty(s_next, 0, 1, E::kHealthyZMin, this->kInf, E::kAliveTemperatureZ),
+         this->outside_penalty(s_next, 1, 1, -E::kHealthyAngleBound, E::kHealthyAngleBound, E::kAliveTemperatureAngle)});
+    return mul(p, this->col_inside(s_next, 0, -this->kInf, this->kInf));
+  }
 };
 
 template <class T>
@@ -147,6 +181,11 @@ class Walker2dReward final : public TapeRewardBase<T> {
   Var<T> alive_impl(Var<T> s_next) const override {
     return mul(this->col_inside(s_next, 0, E::kHealthyZMin, E::kHealthyZMax),
                this->col_inside(s_next, 1, -E::kHealthyAngleBound, E::kHealthyAngleBound));
+  }
+  Var<T> alive_probability_impl(Var<T> s_next) const override {
+    return this->probability_from(
+        {this->outside_penalty(s_next, 0, 1, E::kHealthyZMin, E::kHealthyZMax, E::kAliveTemperatureZ),
+         this->outside_penalty(s_next, 1, 1, -E::kHealthyAngleBound, E::kHealthyAngleBound, E::kAliveTemperatureAngle)});
   }
 };
 
@@ -176,6 +215,12 @@ class AntReward final : public TapeRewardBase<T> {
     return mul(this->finite_cols(s_next, 0, this->obs_dim()),
                this->col_inside(s_next, 0, E::kHealthyZMin, E::kHealthyZMax, /*closed=*/true));
   }
+  // z smooth; finiteness stays a hard factor.
+  Var<T> alive_probability_impl(Var<T> s_next) const override {
+    Var<T> p = this->probability_from(
+        {this->outside_penalty(s_next, 0, 1, E::kHealthyZMin, E::kHealthyZMax, E::kAliveTemperatureZ)});
+    return mul(p, this->finite_cols(s_next, 0, this->obs_dim()));
+  }
 };
 
 template <class T>
@@ -191,6 +236,13 @@ class InvertedPendulumReward final : public TapeRewardBase<T> {
   Var<T> alive_impl(Var<T> s_next) const override {
     const double bound = InvertedPendulumEnv::kMaxPoleAngle;
     return mul(this->finite_cols(s_next, 0, 4), this->col_inside(s_next, 1, -bound, bound, /*closed=*/true));
+  }
+  // The angle smooth; finiteness stays a hard factor.
+  Var<T> alive_probability_impl(Var<T> s_next) const override {
+    const double bound = InvertedPendulumEnv::kMaxPoleAngle;
+    Var<T> p = this->probability_from(
+        {this->outside_penalty(s_next, 1, 1, -bound, bound, InvertedPendulumEnv::kAliveTemperatureAngle)});
+    return mul(p, this->finite_cols(s_next, 0, 4));
   }
 };
 

@@ -11,6 +11,9 @@ class InvertedPendulumEnv final : public MujocoEnv {
   static constexpr int kFrameSkip = 2;
   static constexpr double kResetNoiseScale = 0.01;
   static constexpr double kMaxPoleAngle = 0.2;  // terminated when |angle| > 0.2
+  // Temperature of the smooth alive probability (differentiable_rewards.hpp): 5% of the
+  // healthy angle interval's width.
+  static constexpr double kAliveTemperatureAngle = 0.05 * 2 * kMaxPoleAngle;
 
   explicit InvertedPendulumEnv(const EnvOptions& options = {});
 

@@ -12,6 +12,10 @@ class Walker2dEnv final : public PlanarWalkerEnv {
   static constexpr double kHealthyZMin = 0.8;
   static constexpr double kHealthyZMax = 2.0;
   static constexpr double kHealthyAngleBound = 1.0;
+  // Temperatures of the smooth alive probability (differentiable_rewards.hpp): 5% of each
+  // healthy interval's width.
+  static constexpr double kAliveTemperatureZ = 0.05 * (kHealthyZMax - kHealthyZMin);
+  static constexpr double kAliveTemperatureAngle = 0.05 * 2 * kHealthyAngleBound;
   static constexpr int kXVelocityIndex = 8;
 
   explicit Walker2dEnv(const EnvOptions& options = {});

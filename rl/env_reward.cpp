@@ -20,6 +20,10 @@ Var<float> EnvRewardModel::reward(Tape<float>& tape, Var<float> s, Var<float> a,
 
 Var<float> EnvRewardModel::alive(Tape<float>&, Var<float> s_next) const { return reward_->alive(s_next); }
 
+Var<float> EnvRewardModel::alive_probability(Tape<float>&, Var<float> s_next) const {
+  return reward_->alive_probability(s_next);
+}
+
 std::vector<double> to_env_action(const envs::EnvSpec& spec, const float* a) {
   std::vector<double> out(static_cast<size_t>(spec.act_dim));
   for (int i = 0; i < spec.act_dim; ++i)

@@ -16,7 +16,8 @@ class EnvRewardModel : public RewardModel<float> {
   explicit EnvRewardModel(const envs::Env& env);
   Var<float> reward(Tape<float>& tape, Var<float> s, Var<float> a, Var<float> s_next) const override;
   Var<float> alive(Tape<float>& tape, Var<float> s_next) const override;
-  // Envs whose tape reward reads nothing on the host (no termination check): HalfCheetah.
+  Var<float> alive_probability(Tape<float>& tape, Var<float> s_next) const override;
+  // Every env's tape reward, masks and probabilities are tape ops (envs/).
   bool capturable() const override { return reward_->capturable(); }
 
  private:

@@ -115,7 +115,7 @@ MaacObjective<T> objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& 
   // s: [N, obs], P copies of the start states stacked. The policy at the start reads s0
   // itself (P samples per state), so its network runs once per distinct state.
   Var<T> s = o.samples_per_state > 1 && H > 0 ? tile_rows(s0, o.samples_per_state) : s0;
-  Var<T> mask = tape.filled(Shape{N, 1}, T(1));  // [N, 1] constant: 1 until the path terminates
+  Var<T> mask = tape.filled(Shape{N, 1}, T(1));  // [N, 1]: 1 until the path terminates (smooth: a probability)
   Var<T> J, first_log_prob;
   const bool along_path = o.entropy == EntropyBonus::along_path;
   double discount = 1.0;
@@ -136,7 +136,7 @@ MaacObjective<T> objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& 
     term = scale(mul(term, mask), discount);
     J = J.valid() ? add(J, term) : term;
     // Rewards up to and including the terminating step count; nothing after it does.
-    mask = mul(mask, checked_alive(reward, tape, s_next));
+    mask = mul(mask, checked_alive(reward, tape, s_next, o.termination));
     s = s_next;
     discount *= o.gamma;
   }

@@ -1,7 +1,8 @@
 // The MAAC policy objective (paper 4.1, 4.3): the pathwise return of H model steps,
 //   J = sum_{t<H} gamma^t m_t (r_t - alpha log pi(a_t|s_t))
 //       + gamma^H m_H mean_k [min_j Q_j(s_H, a_H^k) - alpha log pi(a_H^k|s_H)],
-// m_t the product of alive masks before step t, and loss = -mean over rows of J.
+// m_t the product of alive masks before step t (alive probabilities with
+// termination = smooth), and loss = -mean over rows of J.
 // The gradient reaches the policy only: model and critic parameters are read frozen.
 #pragma once
 #include <vector>
@@ -29,6 +30,7 @@ struct MaacObjectiveOptions {
   MemberChoice member_choice = MemberChoice::per_step;
   EnsembleEvaluation evaluation = EnsembleEvaluation::routed;
   ModelNoiseScale model_noise = ModelNoiseScale::std_dev;
+  Termination termination = Termination::hard;  // m_t: 0/1 masks, or smooth alive probabilities
 };
 
 // All randomness of one objective evaluation, drawn up-front (DESIGN decision 4).

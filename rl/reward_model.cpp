@@ -30,6 +30,22 @@ Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next) 
 }
 
 template <class T>
+Var<T> checked_alive(const RewardModel<T>& model, Tape<T>& tape, Var<T> s_next, Termination termination) {
+  if (termination == Termination::hard) return checked_alive(model, tape, s_next);
+  Var<T> p = model.alive_probability(tape, s_next);
+  if (p.shape() != Shape{s_next.rows(), 1})
+    throw std::invalid_argument("RewardModel::alive_probability: returned " + p.shape().str() + ", expected [" +
+                                std::to_string(s_next.rows()) + ", 1]");
+  if (p.device() != Device::cpu) return p;  // trusted, as alive()
+  const std::vector<T> pv = p.to_host();
+  for (int64_t i = 0; i < p.numel(); ++i)
+    if (pv[i] < T(0) || pv[i] > T(1))  // NaN passes: a non-finite s' is the update guard's to skip
+      throw std::invalid_argument("RewardModel::alive_probability: value " + std::to_string(double(pv[i])) +
+                                  " at row " + std::to_string(i) + ", expected a probability in [0, 1]");
+  return p;
+}
+
+template <class T>
 QuadraticReward<T>::QuadraticReward(double state_weight, double action_weight, double progress_weight,
                                     double terminate_above)
     : state_weight_(state_weight),
@@ -58,11 +74,24 @@ Var<T> QuadraticReward<T>::alive(Tape<T>& tape, Var<T> s_next) const {
   return tape.constant(Shape{s_next.rows(), 1}, mask.data());
 }
 
+template <class T>
+Var<T> QuadraticReward<T>::alive_probability(Tape<T>& tape, Var<T> s_next) const {
+  if (terminate_above_ <= 0.0) return alive(tape, s_next);
+  // -log p = softplus((x - c) / tau) + softplus((-c - x) / tau), x = s'_0.
+  const double c = terminate_above_, tau = 0.1 * c;
+  Var<T> x = slice_cols(s_next, 0, 1);
+  Var<T> penalty = add(softplus(add_scalar(scale(x, 1.0 / tau), -c / tau)),
+                       softplus(add_scalar(scale(x, -1.0 / tau), -c / tau)));
+  return exp(scale(penalty, -1.0));
+}
+
 template class RewardModel<float>;
 template class RewardModel<double>;
 template class QuadraticReward<float>;
 template class QuadraticReward<double>;
 template Var<float> checked_alive(const RewardModel<float>&, Tape<float>&, Var<float>);
 template Var<double> checked_alive(const RewardModel<double>&, Tape<double>&, Var<double>);
+template Var<float> checked_alive(const RewardModel<float>&, Tape<float>&, Var<float>, Termination);
+template Var<double> checked_alive(const RewardModel<double>&, Tape<double>&, Var<double>, Termination);
 
 }  // namespace maac::rl

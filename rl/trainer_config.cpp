@@ -20,6 +20,7 @@ constexpr Name<MemberChoice> kMemberChoices[] = {{"step", MemberChoice::per_step
                                                  {"trajectory", MemberChoice::per_trajectory}};
 constexpr Name<EnsembleEvaluation> kEvaluations[] = {{"routed", EnsembleEvaluation::routed},
                                                      {"all", EnsembleEvaluation::all_then_select}};
+constexpr Name<Termination> kTerminations[] = {{"hard", Termination::hard}, {"smooth", Termination::smooth}};
 constexpr Name<CriticTarget> kCriticTargets[] = {{"steve", CriticTarget::steve}, {"td", CriticTarget::td}};
 constexpr Name<SteveVariance> kSteveVariances[] = {{"members_and_twins", SteveVariance::members_and_twins},
                                                    {"authors_zero_h0", SteveVariance::authors_zero_h0}};
@@ -147,6 +148,9 @@ config::BoundSchema<TrainingOptions> make_bindings() {
               FIELD(agent.objective.member_choice))
       .choice("actor.evaluation", EnsembleEvaluation::routed, kEvaluations, "routed ensemble or all-members-then-select",
               FIELD(agent.objective.evaluation))
+      .choice("actor.termination", Termination::hard, kTerminations,
+              "termination on the actor's model path: 0/1 masks (no gradient) or smooth alive probabilities",
+              FIELD(agent.objective.termination))
       .real("actor.lr", 3e-4, 1e-8, 1.0, "policy learning rate", FIELD(agent.policy_lr))
       .integer("actor.layers", 2, 1, 16, "hidden layers", layer_count(FIELD(agent.policy.hidden)))
       .integer("actor.width", 256, 1, 4096, "hidden width", layer_width(FIELD(agent.policy.hidden)))

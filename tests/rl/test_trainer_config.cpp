@@ -90,8 +90,8 @@ TEST_CASE("the enum keys convert to the enums they name") {
   Config c(trainer_schema());
   for (const char* set : {"algo=mbpo", "run.device=cuda", "model.activation=tanh", "model.noise=variance",
                           "actor.entropy=first", "actor.member_choice=trajectory", "actor.evaluation=all",
-                          "actor.activation=silu", "critic.target=td", "critic.steve_variance=authors_zero_h0",
-                          "critic.activation=tanh"})
+                          "actor.termination=smooth", "actor.activation=silu", "critic.target=td",
+                          "critic.steve_variance=authors_zero_h0", "critic.activation=tanh"})
     c.set(set);
   const AgentOptions a = agent_options(c);
   REQUIRE(a.algorithm == Algorithm::mbpo);
@@ -101,6 +101,7 @@ TEST_CASE("the enum keys convert to the enums they name") {
   REQUIRE(a.objective.entropy == EntropyBonus::first_action);
   REQUIRE(a.objective.member_choice == MemberChoice::per_trajectory);
   REQUIRE(a.objective.evaluation == EnsembleEvaluation::all_then_select);
+  REQUIRE(a.objective.termination == Termination::smooth);
   REQUIRE(a.policy.activation == Unary::silu);
   REQUIRE(a.critic_target == CriticTarget::td);
   REQUIRE(a.steve.variance == SteveVariance::authors_zero_h0);
