@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/philox.cuh"
+#include "kernels/random.hpp"
 
 namespace maac {
 
@@ -34,12 +35,8 @@ class Rng {
   }
   template <class T> void fill_normal(T* out, int64_t n) {
     // One Philox block gives two normals; counters are consumed in pairs.
-    for (int64_t i = 0; i < n; i += 2) {
-      double z0, z1;
-      philox::normal_pair(philox::generate(counter_++, 1, seed_), &z0, &z1);
-      out[i] = static_cast<T>(z0);
-      if (i + 1 < n) out[i + 1] = static_cast<T>(z1);
-    }
+    kernels::fill_normal_pairs(out, n, seed_, counter_);
+    counter_ += static_cast<uint64_t>((n + 1) / 2);
   }
   template <class T> std::vector<T> normal_vector(int64_t n) {
     std::vector<T> v(static_cast<size_t>(n));

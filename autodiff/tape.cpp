@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kernels/elementwise.hpp"
+#include "kernels/memory.hpp"
 
 namespace maac {
 
@@ -141,9 +142,16 @@ template <class T> void Tape<T>::backward(Var<T> out, const T* seed) {
   // Zero the intermediate gradients where they live: on cuda all of them are in grads_
   // (one memset per chunk), on cpu they are spread over the host arena.
   if (grads_) grads_->zero_used(stream());
-  else
+  else {
+    zero_ptrs_.clear();
+    zero_counts_.clear();
     for (Node& nd : nodes_)
-      if (nd.grad && !nd.external_grad) std::fill_n(nd.grad, nd.shape.numel(), T(0));
+      if (nd.grad && !nd.external_grad) {
+        zero_ptrs_.push_back(nd.grad);
+        zero_counts_.push_back(nd.shape.numel());
+      }
+    kernels::host_zero(zero_ptrs_.data(), zero_counts_.data(), static_cast<int64_t>(zero_ptrs_.size()));
+  }
   // Seed: g += seed. A scalar seed of 1 needs no upload (g = g + 1).
   if (n == 1 && seed[0] == T(1)) {
     kernels::affine(where(), o.grad, o.grad, 1, T(1), T(1));

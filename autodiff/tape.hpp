@@ -152,6 +152,8 @@ class Tape {
   std::unique_ptr<DeviceChunkArena> values_, grads_;
   std::vector<Node> nodes_;
   std::vector<Record> records_;
+  std::vector<T*> zero_ptrs_;        // cpu backward: the gradients it zeroes (reused)
+  std::vector<int64_t> zero_counts_;
   bool grad_enabled_ = true;
   bool params_frozen_ = false;
 };

@@ -22,11 +22,14 @@ class GemmReplay {
   // Records every CPU GEMM that fn() calls on this thread (fn runs once, for real).
   template <class Fn> static GemmReplay record(Fn&& fn) {
     std::vector<cpu::GemmCall> calls;
+    const int threads = cpu::threads();
+    cpu::set_threads(1);  // the recorder sees this thread's GEMMs only
     {
       cpu::GemmRecorder recorder;
       fn();
       calls = recorder.calls();
     }
+    cpu::set_threads(threads);
     return GemmReplay(std::move(calls));
   }
 

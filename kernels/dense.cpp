@@ -56,6 +56,19 @@ template <class T> void bias_grad_add(Where w, const T* dz, T* db, int64_t batch
   });
 }
 
+// Calls fn(m) for every member with rows, members shared out among the CPU threads by
+// their rows (whole members per thread: each writes only its own rows and weights). On
+// cuda, or when the rows are too few to be worth it, one member after another.
+template <class Fn> void for_members(Where w, const DenseShape& s, const int32_t* offsets, Fn&& fn) {
+  const int parts = w.on_cuda() ? 1 : cpu::parts_for(2.0 * s.n * s.in * s.out, cpu::kMinFlopsPerPart);
+  cpu::run_parts(parts, [&](int p) {
+    // Member m belongs to the part where its first row falls.
+    const cpu::Range r = cpu::part_range(s.n, p, parts);
+    for (int64_t m = 0; m < s.M; ++m)
+      if (offsets[m + 1] > offsets[m] && offsets[m] >= r.begin && offsets[m] < r.end) fn(m);
+  });
+}
+
 }  // namespace
 
 template <class T>
@@ -110,13 +123,12 @@ void routed_forward(Where w, const DenseShape& s, const int32_t* offsets, const 
   check(s, "routed_forward");
   const int64_t in = s.in, out = s.out;
   // One GEMM per member on its rows, onto its bias.
-  for (int64_t m = 0; m < s.M; ++m) {
+  for_members(w, s, offsets, [&](int64_t m) {
     const int64_t r0 = offsets[m], rows = offsets[m + 1] - offsets[m];
-    if (rows == 0) continue;
     bias_rows(w, b + m * out, y + r0 * out, 1, rows, out);
     gemm<T>(w, Trans::no, Trans::no, rows, out, in, T(1), x + r0 * in, in, W + m * in * out, out, T(1), y + r0 * out,
             out);
-  }
+  });
 }
 
 template <class T>
@@ -124,16 +136,15 @@ void routed_backward(Where w, const DenseShape& s, const int32_t* offsets, const
                      T* dW, T* db) {
   check(s, "routed_backward");
   const int64_t in = s.in, out = s.out;
-  for (int64_t m = 0; m < s.M; ++m) {
+  for_members(w, s, offsets, [&](int64_t m) {
     const int64_t r0 = offsets[m], rows = offsets[m + 1] - offsets[m];
-    if (rows == 0) continue;
     const T* dym = dy + r0 * out;
     if (dx)
       gemm<T>(w, Trans::no, Trans::yes, rows, in, out, T(1), dym, out, W + m * in * out, out, T(1), dx + r0 * in, in);
     if (dW)
       gemm<T>(w, Trans::yes, Trans::no, in, out, rows, T(1), x + r0 * in, in, dym, out, T(1), dW + m * in * out, out);
     if (db) bias_grad_add(w, dym, db + m * out, 1, rows, out);
-  }
+  });
 }
 
 #define MAAC_INSTANTIATE(T)                                                                                          \

@@ -1,7 +1,11 @@
 // kernels/memory.hpp over kernels/cuda, or the CPU-only answers without the backend.
 #include "kernels/memory.hpp"
 
+#include "kernels/cpu/parallel.hpp"
 #include "kernels/dispatch.hpp"
+
+#include <algorithm>
+#include <vector>
 
 #ifdef MAAC_HAVE_CUDA
 #include "kernels/cuda/device.hpp"
@@ -47,5 +51,22 @@ void stream_destroy(cuda::Stream) noexcept {}
 
 template void gpu_fill<float>(float*, int64_t, float, cuda::Stream);
 template void gpu_fill<double>(double*, int64_t, double, cuda::Stream);
+
+template <class T> void host_zero(T* const* ptrs, const int64_t* counts, int64_t k) {
+  // Element e of the concatenation lies in array i where start[i] <= e < start[i + 1].
+  thread_local std::vector<int64_t> start;
+  start.assign(static_cast<size_t>(k) + 1, 0);
+  for (int64_t i = 0; i < k; ++i) start[size_t(i) + 1] = start[size_t(i)] + counts[i];
+  const int64_t* st = start.data();
+  cpu::parallel_range(st[k], 1, [&](int64_t e0, int64_t e1) {
+    int64_t i = std::upper_bound(st, st + k + 1, e0) - st - 1;
+    for (; i < k && st[i] < e1; ++i) {
+      const int64_t a = std::max(e0, st[i]), b = std::min(e1, st[i + 1]);
+      if (b > a) std::fill(ptrs[i] + (a - st[i]), ptrs[i] + (b - st[i]), T(0));
+    }
+  });
+}
+template void host_zero<float>(float* const*, const int64_t*, int64_t);
+template void host_zero<double>(double* const*, const int64_t*, int64_t);
 
 }  // namespace maac::kernels

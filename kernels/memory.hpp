@@ -25,6 +25,9 @@ void gpu_copy_async(void* dst, const void* src, std::size_t bytes, cuda::Stream 
 void gpu_memset(void* dst, int byte, std::size_t bytes, cuda::Stream stream);
 // dst[0, n) = value on the GPU (a kernel: not limited to byte patterns).
 template <class T> void gpu_fill(T* dst, int64_t n, T value, cuda::Stream stream);
+// Host memory: zeroes k arrays (ptrs[i] of counts[i] elements), the elements split
+// across the CPU threads (a tape's intermediate gradients before backward).
+template <class T> void host_zero(T* const* ptrs, const int64_t* counts, int64_t k);
 void gpu_synchronize();                              // the whole device
 void stream_synchronize(cuda::Stream stream);        // no-op without the backend
 cuda::Stream stream_create();                        // non-blocking, for graph capture

@@ -17,4 +17,8 @@ template <class T> void fill_normal(Where w, T* out, int64_t n, uint64_t seed, u
 void draw_members(Where w, int32_t* out, int64_t n, const int32_t* pool, int64_t pool_size, uint64_t seed,
                   uint64_t* device_counter);
 
+// cpu: out[0, n) ~ N(0, 1) where normals 2j and 2j+1 come from Philox `seed` at counter
+// + j (subsequence 1): the host stream of Rng::fill_normal, split across the CPU threads.
+template <class T> void fill_normal_pairs(T* out, int64_t n, uint64_t seed, uint64_t counter);
+
 }  // namespace maac::kernels

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <type_traits>
 
@@ -93,10 +94,6 @@ void gemm_serial(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, c
   });
 }
 
-// Below this many FLOPs per part a GEMM stays on one thread: a fork and join costs a few
-// microseconds, about what 1 MFLOP takes at this machine's single-thread SGEMM rate.
-constexpr double kMinFlopsPerPart = 1.5e6;
-
 // The strides between the entries of a strided batch (all 0 for a single GEMM).
 struct Strides {
   int64_t a = 0, b = 0, c = 0, batch = 1;
@@ -160,6 +157,9 @@ void gemm_strided_batched(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T
 
 GemmRecorder::GemmRecorder() {
   if (t_recorder) throw std::logic_error("GemmRecorder: another recorder is active on this thread");
+  if (threads() != 1)
+    throw std::logic_error("GemmRecorder: " + std::to_string(threads()) +
+                           " CPU threads, expected 1 (GEMMs on worker threads would go unrecorded)");
   t_recorder = this;
 }
 GemmRecorder::~GemmRecorder() { t_recorder = nullptr; }
@@ -184,7 +184,8 @@ const char* gemm_backend_name(GemmBackend b) {
 void set_threads(int n) {
   g_threads.store(std::max(1, n), std::memory_order_relaxed);
   Eigen::setNbThreads(1);
-  omp_set_num_threads(std::max(1, n));
+  // OpenBLAS's OpenMP build follows the calling thread's OpenMP setting: keep it at one.
+  omp_set_num_threads(1);
   openblas_set_num_threads(1);
 }
 int threads() { return g_threads.load(std::memory_order_relaxed); }

@@ -38,7 +38,8 @@ struct GemmCall {
 };
 
 // Records every CPU GEMM called on this thread while it is alive (benchmarks replay the
-// exact GEMMs of an update and count its FLOPs). Recorders do not nest.
+// exact GEMMs of an update and count its FLOPs). Recorders do not nest, and record on one
+// thread only (cpu::set_threads(1)): with more, some GEMMs run on worker threads.
 class GemmRecorder {
  public:
   GemmRecorder();

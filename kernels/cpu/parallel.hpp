@@ -45,6 +45,10 @@ template <class Fn> void run_parts(int parts, Fn&& fn) {
       parts, [](void* ctx, int p) { (*static_cast<std::remove_reference_t<Fn>*>(ctx))(p); }, &fn);
 }
 
+// Below this many FLOPs per part a GEMM stays on one thread: a part handed to a worker
+// costs about a microsecond, a tenth of what 1 MFLOP takes at a single-thread SGEMM rate.
+constexpr double kMinFlopsPerPart = 1e6;
+
 // Element-wise work below this many elements per part stays on one thread (a few
 // microseconds of copying or arithmetic, about a fork and a join).
 constexpr int64_t kMinElementsPerPart = 16384;

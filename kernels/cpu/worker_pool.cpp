@@ -1,7 +1,9 @@
 #include "kernels/cpu/worker_pool.hpp"
 
 #include <immintrin.h>
+#include <omp.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -16,9 +18,11 @@ constexpr uint64_t job_of(uint64_t t) { return t >> 32; }
 constexpr int parts_of(uint64_t t) { return int((t >> 16) & 0xffff); }
 constexpr int next_of(uint64_t t) { return int(t & 0xffff); }
 
-// A worker spins this many pause loops (tens of microseconds) for the next job before it
-// sleeps: an update posts jobs every few microseconds, a pause between updates is longer.
-constexpr int kSpins = 20000;
+// A worker spins this long for the next job before it sleeps: within an update jobs come
+// every few to few hundred microseconds (the serial stretches between them: noise draws,
+// small ops), and waking a sleeper costs the caller a syscall and the worker tens of
+// microseconds, by when the caller has often run every part itself.
+constexpr auto kSpinTime = std::chrono::milliseconds(2);
 
 }  // namespace
 
@@ -54,12 +58,17 @@ int WorkerPool::help(uint64_t job) {
 }
 
 void WorkerPool::work() {
+  // Debian's OpenBLAS (OpenMP build) sizes its own team from the calling thread's OpenMP
+  // setting, which a new thread takes from the core count: one thread, as on the caller.
+  omp_set_num_threads(1);
   uint64_t seen = ticket_.load(std::memory_order_acquire);
   while (!stop_.load(std::memory_order_relaxed)) {
     uint64_t t = ticket_.load(std::memory_order_acquire);
-    for (int spin = 0; job_of(t) == job_of(seen) && spin < kSpins; ++spin) {
+    const auto spin_until = std::chrono::steady_clock::now() + kSpinTime;
+    for (int spin = 1; job_of(t) == job_of(seen); ++spin) {
       _mm_pause();
       t = ticket_.load(std::memory_order_acquire);
+      if (spin % 256 == 0 && std::chrono::steady_clock::now() > spin_until) break;
     }
     if (job_of(t) == job_of(seen)) {
       sleepers_.fetch_add(1);

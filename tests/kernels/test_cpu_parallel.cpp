@@ -13,7 +13,9 @@
 #include "kernels/cpu/gemm.hpp"
 #include "kernels/cpu/parallel.hpp"
 #include "kernels/dense.hpp"
+#include "kernels/memory.hpp"
 #include "kernels/optim.hpp"
+#include "kernels/philox.cuh"
 #include "kernels/rows.hpp"
 
 using namespace maac;
@@ -141,4 +143,37 @@ TEST_CASE("WorkerPool runs every part of every job exactly once") {
     INFO(workers << " workers");
     CHECK(runs[0].load() == 1 + 4 * (workers > 0));
   }
+}
+
+TEST_CASE("Rng's normals and the tape's gradient zeroing are the same on any thread count") {
+  // The stream is Philox pairs, normal 2j and 2j+1 from counter + j: checked against that
+  // loop written out here, at an odd length (the last pair's second normal unused).
+  const int64_t n = 40001;
+  std::vector<float> expected(n);
+  for (int64_t j = 0; 2 * j < n; ++j) {
+    double z0, z1;
+    philox::normal_pair(philox::generate(uint64_t(100 + j), 1, 9), &z0, &z1);
+    expected[size_t(2 * j)] = float(z0);
+    if (2 * j + 1 < n) expected[size_t(2 * j + 1)] = float(z1);
+  }
+  for (int threads : {1, 2, 3}) {
+    cpu::set_threads(threads);
+    Rng rng(9, 100);
+    std::vector<float> z(n);
+    rng.fill_normal(z.data(), n);
+    INFO(threads << " threads");
+    CHECK(z == expected);
+    CHECK(rng.counter() == uint64_t(100 + (n + 1) / 2));
+    // Arrays of uneven sizes zeroed across the parts, nothing outside them touched.
+    std::vector<float> a(70000, 1.f), b(3, 1.f), c(50000, 1.f), guard(2, 7.f);
+    float* ptrs[] = {a.data(), b.data(), c.data() + 1};
+    const int64_t counts[] = {70000, 3, 49998};
+    kernels::host_zero(ptrs, counts, 3);
+    CHECK(std::count(a.begin(), a.end(), 0.f) == 70000);
+    CHECK(std::count(b.begin(), b.end(), 0.f) == 3);
+    CHECK(c.front() == 1.f);
+    CHECK(c.back() == 1.f);
+    CHECK(std::count(c.begin(), c.end(), 0.f) == 49998);
+  }
+  cpu::set_threads(1);
 }
