@@ -9,13 +9,17 @@
 
 namespace maac::rl {
 
+uint64_t evaluation_episode_seed(uint64_t seed, int episode) {
+  return seed * 1000003ull + 7919ull * static_cast<uint64_t>(episode) + 17;
+}
+
 std::vector<double> evaluate_policy(Agent& agent, const std::string& env_name, const envs::EnvOptions& env_options,
                                     int episodes, uint64_t seed) {
   envs::VectorEnv vec(episodes, [&](int) { return envs::make_env(env_name, env_options); }, 1);
   const envs::EnvSpec& spec = vec.env(0).spec();
   const int64_t od = spec.obs_dim, ad = spec.act_dim;
   std::vector<uint64_t> seeds;
-  for (int i = 0; i < episodes; ++i) seeds.push_back(seed * 1000003ull + 7919ull * static_cast<uint64_t>(i) + 17);
+  for (int i = 0; i < episodes; ++i) seeds.push_back(evaluation_episode_seed(seed, i));
   std::vector<double> obs = vec.reset(seeds), returns(static_cast<size_t>(episodes), 0.0);
   std::vector<float> obs_f(obs.begin(), obs.end()), a(static_cast<size_t>(episodes * ad));
   std::vector<double> actions(static_cast<size_t>(episodes * ad));

@@ -12,6 +12,9 @@
 
 namespace maac::rl {
 
+// The reset seed of episode `episode` of an evaluation seeded `seed` (maac eval, maac video).
+uint64_t evaluation_episode_seed(uint64_t seed, int episode);
+
 // Returns of `episodes` episodes stepped together; seeds derive from `seed`.
 std::vector<double> evaluate_policy(Agent& agent, const std::string& env_name, const envs::EnvOptions& env_options, int episodes,
                                     uint64_t seed);

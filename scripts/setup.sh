@@ -18,6 +18,8 @@ packages=(
   libtomlplusplus-dev      # run configs (TOML)
   gnuplot-nox              # learning-curve PNGs
   libmujoco-dev libqhull-dev # MuJoCo 2.2.2 (its CMake config needs qhull)
+  libegl-dev libegl-mesa0 libgl1-mesa-dri # maac video: offscreen EGL, llvmpipe without a GPU
+  ffmpeg                   # maac video: H.264 MP4 (the ffmpeg program; ffprobe for the tests)
 )
 
 missing=()

@@ -5,11 +5,16 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
 #include <string>
 
 #include "envs/assets.hpp"
+#include "envs/registry.hpp"
 #include "envs/mujoco_model.hpp"
 #include "envs/rng.hpp"
+#include "env_test_helpers.hpp"
 
 using namespace maac::envs;
 namespace fs = std::filesystem;
@@ -131,4 +136,57 @@ TEST_CASE("each model file reproduces the reference model", "[env]") {
     compare_models(a.get(), b.get());
     compare_simulation(a.get(), b.get());
   }
+}
+
+namespace {
+
+// The MJCF text without what only pictures use: cameras, lights, textures, materials
+// (elements and material="..." references) and an <asset> block left empty.
+std::string without_visual_elements(std::string xml) {
+  for (const char* pattern : {R"(<camera\b[^>]*/>)", R"(<light\b[^>]*/>)", R"(<texture\b[^>]*/>)", R"(<material\b[^>]*/>)",
+                              R"(\s+material="[^"]*")", R"(<asset>\s*</asset>)"})
+    xml = std::regex_replace(xml, std::regex(pattern), "");
+  return xml;
+}
+
+}  // namespace
+
+TEST_CASE("the models' cameras, lights and floor textures change no physics", "[env]") {
+  const fs::path stripped_dir = fs::temp_directory_path() / "maac_test_models_without_visuals";
+  fs::create_directories(stripped_dir);
+  const std::pair<const char*, const char*> models[] = {{"HalfCheetah", "half_cheetah.xml"},
+                                                        {"Hopper", "hopper.xml"},
+                                                        {"Walker2d", "walker2d.xml"},
+                                                        {"Ant", "ant.xml"},
+                                                        {"InvertedPendulum", "inverted_pendulum.xml"}};
+  for (auto [env_name, file] : models) {
+    INFO(env_name << " (" << file << ")");
+    std::ifstream in(asset_path(file));
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string stripped = without_visual_elements(text.str());
+    REQUIRE(stripped != text.str());  // the model has visual elements to take out
+    REQUIRE(stripped.find("<camera") == std::string::npos);
+    REQUIRE(stripped.find("material") == std::string::npos);
+    std::ofstream(stripped_dir / file) << stripped;
+
+    ModelPtr with = load_model(asset_path(file));
+    ModelPtr without = load_model(stripped_dir / file);
+    CHECK(with->ncam >= 1);
+    CHECK(with->nlight >= 1);
+    CHECK(without->ncam == 0);
+    // 100 env steps with the same random actions, including resets: bit-identical.
+    auto env_with = make_env(env_name);
+    auto env_without = make_env(env_name, test::with_asset_dir(stripped_dir));
+    const auto a = test::random_rollout(*env_with, 11, 100);
+    const auto b = test::random_rollout(*env_without, 11, 100);
+    REQUIRE(a.size() == b.size());
+    for (size_t t = 0; t < a.size(); ++t) {
+      INFO("step " << t);
+      REQUIRE(a[t].s_next == b[t].s_next);
+      REQUIRE(a[t].result.reward == b[t].result.reward);
+      REQUIRE(a[t].result.terminated == b[t].result.terminated);
+    }
+  }
+  fs::remove_all(stripped_dir);
 }
