@@ -2,6 +2,8 @@
 // every physical quantity must agree, and so must a short simulation.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -152,7 +154,7 @@ std::string without_visual_elements(std::string xml) {
 }  // namespace
 
 TEST_CASE("the models' cameras, lights and floor textures change no physics", "[env]") {
-  const fs::path stripped_dir = fs::temp_directory_path() / "maac_test_models_without_visuals";
+  const fs::path stripped_dir = fs::temp_directory_path() / ("maac_test_models_without_visuals_" + std::to_string(getpid()));
   fs::create_directories(stripped_dir);
   const std::pair<const char*, const char*> models[] = {{"HalfCheetah", "half_cheetah.xml"},
                                                         {"Hopper", "hopper.xml"},
