@@ -98,7 +98,10 @@ void add_train_commands(CLI::App& app) {
   auto episodes = std::make_shared<int>(10);
   auto seed = std::make_shared<int64_t>(12345);
   auto* eval = app.add_subcommand("eval", "Evaluate a checkpoint's deterministic policy");
-  eval->add_option("--checkpoint", *checkpoint, "checkpoint.safetensors of a run")->required()->check(CLI::ExistingFile);
+  eval->add_option("--checkpoint", *checkpoint,
+                   "A run's checkpoint.safetensors, or its best.safetensors (the agent at its best evaluation)")
+      ->required()
+      ->check(CLI::ExistingFile);
   eval->add_option("--episodes", *episodes, "Episodes")->capture_default_str()->check(CLI::Range(1, 100000));
   eval->add_option("--seed", *seed, "Seed of the evaluation episodes")
       ->capture_default_str()
