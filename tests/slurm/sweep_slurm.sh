@@ -19,6 +19,7 @@ done
 
 # Daemon state in a short /tmp path (the munge socket path must stay under 108 bytes).
 cluster=$(mktemp -d /tmp/maac-slurm.XXXXXX)
+chmod 755 "$cluster"  # munged wants its socket folder reachable by every client
 pids=()
 stop_cluster() {
   local status=$?
@@ -106,7 +107,7 @@ slurmctld -D -i -f "$SLURM_CONF" >"$cluster/slurmctld.out" 2>&1 &
 pids+=($!)
 slurmd -D -N localhost -f "$SLURM_CONF" >"$cluster/slurmd.out" 2>&1 &
 pids+=($!)
-node_idle() { sinfo -h -n localhost -o %t 2>/dev/null | grep -q '^idle'; }
+node_idle() { sinfo -h -n localhost -o %t 2>/dev/null | grep -qx idle; }
 wait_for 60 "the node to be idle in sinfo" node_idle
 echo "slurm: $(sinfo -h -o '%P %t %c' | head -n1) (ports $ctl_port, $((ctl_port + 1)))"
 
