@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   maac::app::add_gradcheck_commands(app);
   maac::app::add_env_commands(app);
   maac::app::add_aggregate_command(app);
+  maac::app::add_sweep_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

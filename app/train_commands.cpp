@@ -61,6 +61,9 @@ void run_train(const TrainArgs& a) {
   fmt::print("{} at {} env steps; last eval return {:.1f}; {} skipped updates; checkpoint {}\n",
              r.interrupted ? "interrupted (checkpoint written)" : "done", r.env_steps, r.last_eval_return,
              r.skipped_updates, rl::Trainer::checkpoint_path(out));
+  // Stopped by a signal: 128 + its number, as a shell reports it (SIGTERM: 143), so a
+  // scheduler or `maac sweep` tells a stopped run from a finished one.
+  if (r.interrupted && rl::stop_signal() != 0) throw CLI::RuntimeError(128 + rl::stop_signal());
 }
 
 void run_eval(const std::string& checkpoint, int episodes, uint64_t seed) {

@@ -28,8 +28,17 @@ std::atomic<bool>& stop_requested() {
   return flag;
 }
 
+namespace {
+std::atomic<int> g_stop_signal{0};
+}  // namespace
+
+int stop_signal() { return g_stop_signal.load(); }
+
 void install_stop_signals() {
-  auto handler = [](int) { stop_requested().store(true); };
+  auto handler = [](int signo) {
+    g_stop_signal.store(signo);
+    stop_requested().store(true);
+  };
   std::signal(SIGINT, handler);
   std::signal(SIGTERM, handler);
 }

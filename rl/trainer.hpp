@@ -22,6 +22,9 @@ namespace maac::rl {
 // Set by SIGINT / SIGTERM (install_stop_signals); the trainer checks it often.
 std::atomic<bool>& stop_requested();
 void install_stop_signals();
+// The signal that set stop_requested (0: none): `maac train` exits 128 + it after the
+// checkpoint, so a scheduler (Slurm) sees the run as stopped, not finished.
+int stop_signal();
 
 struct TrainResult {
   int64_t env_steps = 0;
