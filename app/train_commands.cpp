@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/mpc_eval.hpp"
 #include "rl/evaluation.hpp"
 #include "rl/trainer.hpp"
 
@@ -66,7 +67,7 @@ void run_train(const TrainArgs& a) {
   if (r.interrupted && rl::stop_signal() != 0) throw CLI::RuntimeError(128 + rl::stop_signal());
 }
 
-void run_eval(const std::string& checkpoint, int episodes, uint64_t seed) {
+void run_eval(const std::string& checkpoint, int episodes, uint64_t seed, const MpcArgs& mpc) {
   rl::LoadedAgent loaded = rl::load_agent(checkpoint);
   rl::TrainerOptions t = rl::trainer_options(*loaded.config);
   std::vector<double> returns = rl::evaluate_policy(*loaded.agent, t.env, t.env_options(), episodes, seed);
@@ -77,6 +78,7 @@ void run_eval(const std::string& checkpoint, int episodes, uint64_t seed) {
   fmt::print("{} ({}), {} episodes, deterministic policy: return {:.1f} +- {:.1f} (std)\n", t.env,
              loaded.config->text(rl::key::algo), episodes, mean, std::sqrt(var / static_cast<double>(returns.size())));
   for (size_t i = 0; i < returns.size(); ++i) fmt::print("  episode {}: {:.1f}\n", i, returns[i]);
+  if (mpc.enabled) report_mpc(*loaded.agent, t.env, t.env_options(), episodes, seed, mpc, returns);
 }
 
 }  // namespace
@@ -109,7 +111,9 @@ void add_train_commands(CLI::App& app) {
   eval->add_option("--seed", *seed, "Seed of the evaluation episodes")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
-  eval->callback([=] { run_eval(*checkpoint, *episodes, static_cast<uint64_t>(*seed)); });
+  auto mpc = std::make_shared<MpcArgs>();
+  add_mpc_options(*eval, *mpc);
+  eval->callback([=] { run_eval(*checkpoint, *episodes, static_cast<uint64_t>(*seed), *mpc); });
 }
 
 }  // namespace maac::app

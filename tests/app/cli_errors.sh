@@ -39,6 +39,9 @@ expect_error "nosuch.key" train --set nosuch.key=1 --out "$work/out"
 expect_error "--device" train --device tpu --out "$work/out"
 expect_error "--episodes" eval --checkpoint "$0" --episodes 0
 expect_error "--seed" eval --checkpoint "$0" --seed -1
+# MPC's options are checked before anything is loaded or evaluated.
+expect_error "MPC option candidates = 0" eval --checkpoint "$0" --mpc --mpc-candidates 0
+expect_error "--mpc-horizon requires --mpc" eval --checkpoint "$0" --mpc-horizon 3
 expect_error "--steps" rollout --env Pendulum --steps -3 --out "$work/out"
 expect_error "--steps" rollout --env Pendulum --steps 0 --out "$work/out"
 expect_error "--seed" rollout --env Pendulum --seed -2 --out "$work/out"
