@@ -9,6 +9,8 @@ namespace maac::app {
 void add_gradcheck_commands(CLI::App& app);
 void add_env_commands(CLI::App& app);
 void add_train_commands(CLI::App& app);
+void add_aggregate_command(CLI::App& app);
+void add_sweep_command(CLI::App& app);
 void add_video_command(CLI::App& app);
 
 }  // namespace maac::app

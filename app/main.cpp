@@ -9,6 +9,8 @@ int main(int argc, char** argv) {
   maac::app::add_train_commands(app);
   maac::app::add_gradcheck_commands(app);
   maac::app::add_env_commands(app);
+  maac::app::add_aggregate_command(app);
+  maac::app::add_sweep_command(app);
   maac::app::add_video_command(app);
   try {
     app.parse(argc, argv);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/mpc_eval.hpp"
 #include "rl/evaluation.hpp"
 #include "rl/trainer.hpp"
 
@@ -61,9 +62,12 @@ void run_train(const TrainArgs& a) {
   fmt::print("{} at {} env steps; last eval return {:.1f}; {} skipped updates; checkpoint {}\n",
              r.interrupted ? "interrupted (checkpoint written)" : "done", r.env_steps, r.last_eval_return,
              r.skipped_updates, rl::Trainer::checkpoint_path(out));
+  // Stopped by a signal: 128 + its number, as a shell reports it (SIGTERM: 143), so a
+  // scheduler or `maac sweep` tells a stopped run from a finished one.
+  if (r.interrupted && rl::stop_signal() != 0) throw CLI::RuntimeError(128 + rl::stop_signal());
 }
 
-void run_eval(const std::string& checkpoint, int episodes, uint64_t seed) {
+void run_eval(const std::string& checkpoint, int episodes, uint64_t seed, const MpcArgs& mpc) {
   rl::LoadedAgent loaded = rl::load_agent(checkpoint);
   rl::TrainerOptions t = rl::trainer_options(*loaded.config);
   std::vector<double> returns = rl::evaluate_policy(*loaded.agent, t.env, t.env_options(), episodes, seed);
@@ -74,6 +78,7 @@ void run_eval(const std::string& checkpoint, int episodes, uint64_t seed) {
   fmt::print("{} ({}), {} episodes, deterministic policy: return {:.1f} +- {:.1f} (std)\n", t.env,
              loaded.config->text(rl::key::algo), episodes, mean, std::sqrt(var / static_cast<double>(returns.size())));
   for (size_t i = 0; i < returns.size(); ++i) fmt::print("  episode {}: {:.1f}\n", i, returns[i]);
+  if (mpc.enabled) report_mpc(*loaded.agent, t.env, t.env_options(), episodes, seed, mpc, returns);
 }
 
 }  // namespace
@@ -98,12 +103,17 @@ void add_train_commands(CLI::App& app) {
   auto episodes = std::make_shared<int>(10);
   auto seed = std::make_shared<int64_t>(12345);
   auto* eval = app.add_subcommand("eval", "Evaluate a checkpoint's deterministic policy");
-  eval->add_option("--checkpoint", *checkpoint, "checkpoint.safetensors of a run")->required()->check(CLI::ExistingFile);
+  eval->add_option("--checkpoint", *checkpoint,
+                   "A run's checkpoint.safetensors, or its best.safetensors (the agent at its best evaluation)")
+      ->required()
+      ->check(CLI::ExistingFile);
   eval->add_option("--episodes", *episodes, "Episodes")->capture_default_str()->check(CLI::Range(1, 100000));
   eval->add_option("--seed", *seed, "Seed of the evaluation episodes")
       ->capture_default_str()
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 62));
-  eval->callback([=] { run_eval(*checkpoint, *episodes, static_cast<uint64_t>(*seed)); });
+  auto mpc = std::make_shared<MpcArgs>();
+  add_mpc_options(*eval, *mpc);
+  eval->callback([=] { run_eval(*checkpoint, *episodes, static_cast<uint64_t>(*seed), *mpc); });
 }
 
 }  // namespace maac::app

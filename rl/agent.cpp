@@ -49,6 +49,9 @@ Agent::Agent(int64_t obs_dim, int64_t act_dim, AgentOptions options, std::unique
                            "Agent (critic)"),
       tape_(options.device, size_t(1) << 22) {
   if (!reward_) throw std::invalid_argument("Agent: a reward model is required");
+  if (options.steve.members < 0 || options.steve.members > options.model.members)
+    throw std::invalid_argument("Agent: critic.steve_members " + std::to_string(options.steve.members) +
+                                ", expected 0 (all) to model.members " + std::to_string(options.model.members));
   to_device(critic_.target_parameters(), options.device);
   if (uses_model()) {
     model_ = std::make_unique<DynamicsModel<float>>(obs_dim, act_dim, options.model, init_rng_);
@@ -83,6 +86,8 @@ void Agent::build_graphs(uint64_t seed) {
   const bool steve = options_.algorithm == Algorithm::maac && options_.critic_target == CriticTarget::steve;
   if (steve && !reward_->capturable()) {
     critic += "the reward model reads values on the host: RewardModel::capturable() is false)";
+  } else if (steve && options_.steve.members > 0 && options_.steve.members < model_->members()) {
+    critic += "critic.steve_members draws a subset of members on the host)";
   } else {
     CapturedCriticOptions o;
     o.batch = options_.batch;

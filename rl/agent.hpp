@@ -97,6 +97,12 @@ class Agent {
   const std::string& graph_summary() const { return graph_summary_; }
   double alpha() const;
 
+  // The networks, for test-time planning (rl/mpc.hpp). model() is null without a model (SAC).
+  SquashedGaussianPolicy<float>& policy() { return policy_; }
+  TwinCritic<float>& critic() { return critic_; }
+  DynamicsModel<float>* model() { return model_.get(); }
+  const RewardModel<float>& reward_model() const { return *reward_; }
+
   // obs [n, obs] -> actions [n, act] in (-1, 1): sampled, or tanh(mu) when deterministic.
   void act(const float* obs, int64_t n, bool deterministic, Rng& rng, float* actions);
 

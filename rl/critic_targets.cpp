@@ -1,5 +1,6 @@
 #include "rl/critic_targets.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -68,14 +69,26 @@ Var<T> td_target_var(SquashedGaussianPolicy<T>& policy, TwinCritic<T>& critic, V
 template <class T>
 SteveNoise<T> SteveNoise<T>::draw(const SteveOptions& o, int64_t n, const DynamicsModel<T>& model, int64_t act_dim,
                                   Rng& rng) {
-  if (o.horizon < 0 || n < 1)
+  const int64_t all = model.members();
+  if (o.horizon < 0 || n < 1 || o.members < 0 || o.members > all)
     throw std::invalid_argument("SteveNoise::draw: horizon " + std::to_string(o.horizon) + ", n " + std::to_string(n) +
-                                ": expected horizon >= 0 and n >= 1");
+                                ", members " + std::to_string(o.members) +
+                                ": expected horizon >= 0, n >= 1 and 0 <= members <= the ensemble's " +
+                                std::to_string(all));
   SteveNoise<T> z;
   z.next_eps = rng.normal_vector<T>(n * act_dim);
+  if (o.members > 0 && o.members < all && o.horizon > 0) {
+    // A uniform subset without replacement: the first k of a partial Fisher-Yates shuffle.
+    std::vector<int32_t> ids(static_cast<size_t>(all));
+    for (int64_t m = 0; m < all; ++m) ids[size_t(m)] = int32_t(m);
+    for (int64_t m = 0; m < o.members; ++m) std::swap(ids[size_t(m)], ids[size_t(m + rng.below(all - m))]);
+    z.members.assign(ids.begin(), ids.begin() + o.members);
+    std::sort(z.members.begin(), z.members.end());
+  }
+  const int64_t used = z.members.empty() ? all : int64_t(z.members.size());
   for (int64_t i = 0; i < o.horizon; ++i) {
-    z.action_eps.push_back(rng.normal_vector<T>(model.members() * n * act_dim));
-    z.model_eps.push_back(rng.normal_vector<T>(model.members() * n * model.out_dim()));
+    z.action_eps.push_back(rng.normal_vector<T>(used * n * act_dim));
+    z.model_eps.push_back(rng.normal_vector<T>(used * n * model.out_dim()));
   }
   return z;
 }
@@ -83,8 +96,9 @@ SteveNoise<T> SteveNoise<T>::draw(const SteveOptions& o, int64_t n, const Dynami
 template <class T>
 SteveNoiseVars<T> SteveNoiseVars<T>::on_tape(Tape<T>& tape, const SteveNoise<T>& noise, int64_t n, int64_t act_dim,
                                              const DynamicsModel<T>& model) {
-  const int64_t M = model.members(), out = model.out_dim();
+  const int64_t M = noise.members.empty() ? model.members() : int64_t(noise.members.size()), out = model.out_dim();
   bool ok = n >= 1 && int64_t(noise.next_eps.size()) == n * act_dim && noise.action_eps.size() == noise.model_eps.size();
+  for (int32_t m : noise.members) ok = ok && m >= 0 && m < model.members();
   for (size_t h = 0; ok && h < noise.action_eps.size(); ++h)
     ok = int64_t(noise.action_eps[h].size()) == M * n * act_dim && int64_t(noise.model_eps[h].size()) == M * n * out;
   if (!ok)
@@ -93,6 +107,7 @@ SteveNoiseVars<T> SteveNoiseVars<T>::on_tape(Tape<T>& tape, const SteveNoise<T>&
                                 std::to_string(noise.model_eps.size()) + " steps, n " + std::to_string(n) +
                                 ": expected noise drawn by SteveNoise::draw for this n and model");
   SteveNoiseVars<T> z;
+  z.members = noise.members;
   z.next_eps = tape.constant(Shape{n, act_dim}, noise.next_eps.data());
   for (size_t h = 0; h < noise.action_eps.size(); ++h) {
     z.action_eps.push_back(tape.constant(Shape{M * n, act_dim}, noise.action_eps[h].data()));
@@ -146,11 +161,16 @@ template <class T>
 SteveTargetVars<T> steve_targets_var(SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& model, TwinCritic<T>& critic,
                                      const RewardModel<T>& reward, Var<T> r, Var<T> alive, Var<T> s_next,
                                      Var<T> alpha, const SteveNoiseVars<T>& noise, const SteveOptions& o) {
-  const int64_t obs = policy.obs_dim(), act = policy.act_dim(), M = model.members(), Hc = o.horizon;
+  // M: the members whose paths make candidates h >= 1 (noise.members when a subset).
+  const int64_t obs = policy.obs_dim(), act = policy.act_dim(), Hc = o.horizon;
+  const int64_t M = noise.members.empty() ? model.members() : int64_t(noise.members.size());
   check_inputs("steve_targets_var", r, alive, s_next, alpha, obs, o.gamma);
   const int64_t n = r.rows(), Mn = M * n;
   bool noise_ok = Hc >= 0 && noise.next_eps.valid() && noise.next_eps.shape() == Shape{n, act} &&
                   int64_t(noise.action_eps.size()) == Hc && int64_t(noise.model_eps.size()) == Hc;
+  for (size_t j = 0; j < noise.members.size(); ++j)  // a subset: ascending, distinct, in range
+    noise_ok = noise_ok && noise.members[j] >= 0 && noise.members[j] < model.members() &&
+               (j == 0 || noise.members[j] > noise.members[j - 1]);
   for (int64_t h = 0; noise_ok && h < Hc; ++h)
     noise_ok = noise.action_eps[h].valid() && noise.action_eps[h].shape() == Shape{Mn, act} &&
                noise.model_eps[h].valid() && noise.model_eps[h].shape() == Shape{M, n, model.out_dim()};
@@ -163,6 +183,20 @@ SteveTargetVars<T> steve_targets_var(SquashedGaussianPolicy<T>& policy, Dynamics
   Tape<T>& tape = *r.tape;
   NoGrad<T> off(tape);
   const bool twins = o.variance == SteveVariance::members_and_twins;
+  // One model step for every member in use: x [n, ..] read by each (shared) or [M n, ..]
+  // with block m for the m-th member in use -> [M n, obs]. A subset runs routed: block m
+  // through member noise.members[m] only.
+  std::vector<int32_t> member_of_row;
+  for (int32_t m : noise.members) member_of_row.insert(member_of_row.end(), size_t(n), m);
+  auto model_step = [&](Var<T> s, Var<T> a, Var<T> eps, bool shared) {
+    if (member_of_row.empty()) {
+      if (!shared) s = reshape(s, Shape{M, n, obs}), a = reshape(a, Shape{M, n, act});
+      return reshape(model.next_state_all(tape, s, a, eps, o.model_noise), Shape{Mn, obs});
+    }
+    if (shared) s = tile_rows(s, M), a = tile_rows(a, M);
+    return model.next_state_rows(tape, s, a, member_of_row, reshape(eps, Shape{Mn, model.out_dim()}),
+                                 EnsembleEvaluation::routed, o.model_noise);
+  };
   SteveTargetVars<T> out;
   // h = 0 bootstraps at (s', a_1), the same row for every member: the policy and the
   // target Qs run once per transition, and the candidate's mean and spread are one
@@ -174,8 +208,7 @@ SteveTargetVars<T> steve_targets_var(SquashedGaussianPolicy<T>& policy, Dynamics
     // The first model step: every member reads the same (s', a_1) (shared rows), then
     // row m n + i is member m's copy of transition i. The [n, 1] columns broadcast over
     // the members ([M, n, 1]); the reward model wants equal rows, so it gets copies.
-    Var<T> s = reshape(model.next_state_all(tape, s_next, pi1.action, noise.model_eps[0], o.model_noise),
-                       Shape{Mn, obs});
+    Var<T> s = model_step(s_next, pi1.action, noise.model_eps[0], /*shared=*/true);
     Var<T> rr = reshape(reward.reward(tape, tile_rows(s_next, M), tile_rows(pi1.action, M), s), Shape{M, n, 1});
     Var<T> alive1 = reshape(checked_alive(reward, tape, s), Shape{M, n, 1});
     Var<T> ret = reshape(add(scale(mul(sub(rr, lp), alive), o.gamma), r), Shape{Mn, 1});
@@ -188,9 +221,7 @@ SteveTargetVars<T> steve_targets_var(SquashedGaussianPolicy<T>& policy, Dynamics
       add_candidate(out, critic.q(tape, s, pi.action, /*target=*/true), lp, ret, mask, disc, M, n, twins);
       if (h == Hc) break;
       // One model step per member on its own rows, then the soft reward of that step.
-      Var<T> s2 = reshape(model.next_state_all(tape, reshape(s, Shape{M, n, obs}), reshape(pi.action, Shape{M, n, act}),
-                                               noise.model_eps[h], o.model_noise),
-                          Shape{Mn, obs});
+      Var<T> s2 = model_step(s, pi.action, noise.model_eps[h], /*shared=*/false);
       Var<T> rew = reward.reward(tape, s, pi.action, s2);
       Var<T> alive2 = checked_alive(reward, tape, s2);
       ret = add(ret, scale(mul(mask, sub(rew, lp)), disc));

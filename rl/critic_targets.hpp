@@ -43,16 +43,21 @@ struct SteveOptions {
   double variance_eps = 1e-8;  // w_h ~ 1 / (var_h + eps)
   SteveVariance variance = SteveVariance::members_and_twins;
   ModelNoiseScale model_noise = ModelNoiseScale::std_dev;
+  // Members whose paths make the candidates h >= 1, drawn anew for every update without
+  // replacement (the authors: 4 of 8); 0 or the ensemble's size: every member.
+  int64_t members = 0;
 };
 
 // Noise of one STEVE evaluation drawn on the host (the op-by-op update). a_1 at s' is
 // shared by all members (h = 0 is then the one-step target); later actions and model
 // steps are per member.
+// M below is the number of members in use: options.members when it draws a subset.
 template <class T>
 struct SteveNoise {
   std::vector<T> next_eps;                 // [n, act]
   std::vector<std::vector<T>> action_eps;  // H_c x [M, n, act]: a_{i+1} at s_{i+1}
   std::vector<std::vector<T>> model_eps;   // H_c x [M, n, out]
+  std::vector<int32_t> members;            // the subset drawn, ascending (empty: every member)
   static SteveNoise draw(const SteveOptions& options, int64_t n, const DynamicsModel<T>& model, int64_t act_dim,
                          Rng& rng);
 };
@@ -64,6 +69,7 @@ struct SteveNoiseVars {
   Var<T> next_eps;                 // [n, act]
   std::vector<Var<T>> action_eps;  // H_c x [M n, act]
   std::vector<Var<T>> model_eps;   // H_c x [M, n, out]
+  std::vector<int32_t> members;    // host: the members in use, ascending (empty: all)
   // Host noise copied onto `tape` (the op-by-op update; an upload, so not capturable).
   static SteveNoiseVars on_tape(Tape<T>& tape, const SteveNoise<T>& noise, int64_t n, int64_t act_dim,
                                 const DynamicsModel<T>& model);

@@ -15,7 +15,7 @@ ProgressLog::ProgressLog(const std::string& path, const std::vector<std::string>
     : path_(path), columns_(columns) {
   std::string header;
   for (size_t i = 0; i < columns.size(); ++i) header += (i ? "," : "") + columns[i];
-  std::vector<std::string> kept;
+  std::vector<std::string>& kept = kept_;
   if (keep_rows > 0) {
     std::ifstream in(path);
     std::string line;
@@ -51,18 +51,24 @@ ProgressLog::ProgressLog(const std::string& path, const std::vector<std::string>
   if (!out_) throw std::runtime_error("cannot write progress log '" + path + "'");
 }
 
+std::string ProgressLog::cell(double value) {
+  if (!std::isfinite(value)) return "nan";
+  std::ostringstream out;
+  out.precision(10);
+  out << value;
+  return out.str();
+}
+
 void ProgressLog::write(const std::vector<double>& values) {
   if (values.size() != columns_.size())
     throw std::invalid_argument("ProgressLog::write: " + std::to_string(values.size()) + " values for " +
                                 std::to_string(columns_.size()) + " columns");
-  std::ostringstream row;
-  row.precision(10);
+  std::string row;
   for (size_t i = 0; i < values.size(); ++i) {
-    if (i) row << ",";
-    if (std::isfinite(values[i])) row << values[i];
-    else row << "nan";
+    if (i) row += ',';
+    row += cell(values[i]);
   }
-  out_ << row.str() << "\n";
+  out_ << row << "\n";
   out_.flush();
 }
 

@@ -19,10 +19,15 @@ class ProgressLog {
   // One row, in column order; non-finite values are written as "nan".
   void write(const std::vector<double>& values);
   const std::vector<std::string>& columns() const { return columns_; }
+  // The data rows kept from an earlier process (empty for a new file), as written.
+  const std::vector<std::string>& kept_rows() const { return kept_; }
+  // A value as a cell: 10 significant digits, "nan" when not finite.
+  static std::string cell(double value);
 
  private:
   std::string path_;
   std::vector<std::string> columns_;
+  std::vector<std::string> kept_;
   std::ofstream out_;
 };
 

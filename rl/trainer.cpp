@@ -28,8 +28,17 @@ std::atomic<bool>& stop_requested() {
   return flag;
 }
 
+namespace {
+std::atomic<int> g_stop_signal{0};
+}  // namespace
+
+int stop_signal() { return g_stop_signal.load(); }
+
 void install_stop_signals() {
-  auto handler = [](int) { stop_requested().store(true); };
+  auto handler = [](int signo) {
+    g_stop_signal.store(signo);
+    stop_requested().store(true);
+  };
   std::signal(SIGINT, handler);
   std::signal(SIGTERM, handler);
 }
@@ -55,9 +64,9 @@ namespace {
 
 // The kill test's hook: with MAAC_TEST_KILL_IN_CHECKPOINT_WRITE=n, the n-th checkpoint
 // write of this process dies by SIGKILL once half of its bytes are in the temp file.
-std::function<void(uint64_t, uint64_t)> kill_hook_for_this_write() {
-  static const char* armed = std::getenv("MAAC_TEST_KILL_IN_CHECKPOINT_WRITE");
-  static int64_t writes = 0;
+// MAAC_TEST_KILL_IN_BEST_WRITE=n does the same to the n-th write of best.safetensors.
+std::function<void(uint64_t, uint64_t)> kill_hook_for_this_write(const char* variable, int64_t& writes) {
+  const char* armed = std::getenv(variable);
   ++writes;
   if (armed == nullptr || std::atoll(armed) != writes) return {};
   return [](uint64_t written, uint64_t total) {
@@ -68,13 +77,17 @@ std::function<void(uint64_t, uint64_t)> kill_hook_for_this_write() {
 // Temp files of checkpoint writes that a killed process never renamed.
 void remove_stale_temp_files(const std::string& out_dir) {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(out_dir, ec))
-    if (entry.path().filename().string().rfind("checkpoint.safetensors.tmp.", 0) == 0) fs::remove(entry.path(), ec);
+  for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("checkpoint.safetensors.tmp.", 0) == 0 || name.rfind("best.safetensors.tmp.", 0) == 0)
+      fs::remove(entry.path(), ec);
+  }
 }
 
 }  // namespace
 
 std::string Trainer::checkpoint_path(const std::string& out_dir) { return (fs::path(out_dir) / "checkpoint.safetensors").string(); }
+std::string Trainer::best_path(const std::string& out_dir) { return (fs::path(out_dir) / "best.safetensors").string(); }
 
 Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool quiet)
     : config_(config), out_dir_(std::move(out_dir)), quiet_(quiet) {
@@ -157,6 +170,11 @@ void Trainer::after_unit() {
   if (st.env_steps >= st.next_eval) {
     st.last_eval = evaluate();
     log_row();
+    // A strictly better score replaces the best agent; a tie keeps the earlier one.
+    if (std::isfinite(st.last_eval) && !(st.best_eval >= st.last_eval)) {
+      st.best_eval = st.last_eval;
+      save_best();
+    }
     st.next_eval += options_.eval_every;
   }
   if (st.next_checkpoint > 0 && st.env_steps >= st.next_checkpoint) {
@@ -336,7 +354,26 @@ void Trainer::save_checkpoint() {
   real_->save(ck, "real_buffer");
   if (model_) model_->save(ck, "model_buffer");
   st.visit(PutState{ck});
-  ck.save(checkpoint_path(out_dir_), kill_hook_for_this_write());
+  static int64_t writes = 0;
+  ck.save(checkpoint_path(out_dir_), kill_hook_for_this_write("MAAC_TEST_KILL_IN_CHECKPOINT_WRITE", writes));
+}
+
+// The agent alone (networks, normalisers, optimisers, temperature) with the run's config,
+// in the run checkpoint's format and tensor names, so `maac eval` (and whatever loads a
+// checkpoint's agent) reads either file. Written atomically like the run checkpoint; the
+// score it holds is also State::best_eval, saved with the next run checkpoint.
+void Trainer::save_best() {
+  const State& st = *state_;
+  Safetensors ck;
+  ck.set_metadata("format", kCheckpointFormat);
+  ck.set_metadata("config", config_.to_toml());
+  ck.set_metadata("env", options_.env);
+  ck.set_metadata("contents", "agent");
+  ck.set_metadata("eval_return", fmt::format("{}", st.best_eval));
+  ck.set_metadata("env_steps", std::to_string(st.env_steps));
+  agent_->save(ck);
+  static int64_t writes = 0;
+  ck.save(best_path(out_dir_), kill_hook_for_this_write("MAAC_TEST_KILL_IN_BEST_WRITE", writes));
 }
 
 void Trainer::load_checkpoint(const Safetensors& ck, const std::string& path) {

@@ -14,6 +14,7 @@
 #include "rl/agent.hpp"
 #include "rl/progress_log.hpp"
 #include "rl/run_probe.hpp"
+#include "rl/tensorboard_writer.hpp"
 #include "rl/trainer_config.hpp"
 
 namespace maac::rl {
@@ -21,6 +22,9 @@ namespace maac::rl {
 // Set by SIGINT / SIGTERM (install_stop_signals); the trainer checks it often.
 std::atomic<bool>& stop_requested();
 void install_stop_signals();
+// The signal that set stop_requested (0: none): `maac train` exits 128 + it after the
+// checkpoint, so a scheduler (Slurm) sees the run as stopped, not finished.
+int stop_signal();
 
 struct TrainResult {
   int64_t env_steps = 0;
@@ -32,7 +36,8 @@ struct TrainResult {
 
 class Trainer {
  public:
-  // out_dir receives config.toml, progress.csv and checkpoint.safetensors.
+  // out_dir receives config.toml, progress.csv (and the other logs, the TensorBoard event
+  // file), checkpoint.safetensors and best.safetensors.
   // resume: continue from out_dir's checkpoint (its config must match, except
   // run.total_steps, which may grow).
   Trainer(const Config& config, std::string out_dir, bool resume, bool quiet = false);
@@ -42,6 +47,11 @@ class Trainer {
   Agent& agent() { return *agent_; }
   const TrainerOptions& options() const { return options_; }
   static std::string checkpoint_path(const std::string& out_dir);
+  // best.safetensors: the agent at the best evaluation so far (a maac-checkpoint-2 file
+  // holding the agent and config only, no trainer state or buffers).
+  static std::string best_path(const std::string& out_dir);
+  // The TensorBoard event file beside progress.csv.
+  static std::string event_file_path(const std::string& out_dir);
 
  private:
   struct State;
@@ -62,6 +72,7 @@ class Trainer {
   void open_logs(bool resume);
   void log_row();
   void save_checkpoint();
+  void save_best();
   void load_checkpoint(const Safetensors& ck, const std::string& path);
 
   Config config_;
@@ -73,6 +84,7 @@ class Trainer {
   std::unique_ptr<ReplayBuffer> real_, model_;
   std::unique_ptr<State> state_;
   std::unique_ptr<ProgressLog> log_, iteration_log_, model_error_log_;
+  std::unique_ptr<EventFile> events_;
   std::unique_ptr<PhaseMarker> phase_;
 };
 

@@ -159,6 +159,9 @@ config::BoundSchema<TrainingOptions> make_bindings() {
               FIELD(agent.critic_target))
       .set_under(Ablation::no_steve, "td")
       .integer("critic.steve_horizon", 2, 0, 100, "H_c", FIELD(agent.steve.horizon))
+      .integer("critic.steve_members", 0, 0, 1024,
+               "members whose paths make the STEVE candidates, drawn anew every update (0: all; the authors: 4 of 8)",
+               FIELD(agent.steve.members))
       .choice("critic.steve_variance", SteveVariance::members_and_twins, kSteveVariances,
               "how STEVE measures spread (authors: h = 0 has zero variance)", FIELD(agent.steve.variance))
       .real("critic.lr", 3e-4, 1e-8, 1.0, "critic learning rate", FIELD(agent.critic_lr))

@@ -14,6 +14,13 @@
 
 namespace maac::rl {
 
+// A field added to State after maac-checkpoint-2 files were first written: an older
+// checkpoint that lacks it loads it as `absent` (docs/training.md, "Checkpoints").
+struct AddedLater {
+  double& value;
+  double absent;
+};
+
 // Where the loop is and everything it carries between units of work.
 struct Trainer::State {
   enum Phase : int64_t { random = 0, collect = 1, fit = 2, blocks = 3 };
@@ -35,6 +42,7 @@ struct Trainer::State {
   std::vector<float> episode_actions;  // policy-space actions since the episode began
   std::vector<double> obs;
   double episode_return = 0, last_train_return = NAN, last_eval = NAN;
+  double best_eval = NAN;        // the best evaluation so far, whose agent best.safetensors holds
   double actor_loss = NAN, critic_loss = NAN, model_nll = NAN;
   double elapsed_before = 0;
   Rng collect_rng, update_rng, model_rng;
@@ -50,7 +58,7 @@ struct Trainer::State {
 
   // Every piece of checkpointed state, once, by name: save and load both walk this list,
   // so they cannot disagree. f receives (name, int64_t& | uint64_t& | double& | Rng& |
-  // std::vector<float>& | std::vector<double>&).
+  // std::vector<float>& | std::vector<double>& | AddedLater).
   template <class F> void visit(F&& f) {
     f("phase", phase);
     f("env_steps", env_steps);
@@ -88,6 +96,7 @@ struct Trainer::State {
     f("episode_return", episode_return);
     f("last_train_return", last_train_return);
     f("last_eval", last_eval);
+    f("best_eval_return", AddedLater{best_eval, NAN});  // absent: no best yet (none before the resume counts)
     f("actor_loss", actor_loss);
     f("critic_loss", critic_loss);
     f("model_nll", model_nll);
@@ -105,6 +114,7 @@ struct PutState {
   void operator()(const char* name, uint64_t& v) const { ck.put<int64_t>(key(name), {static_cast<int64_t>(v)}); }
   void operator()(const char* name, Rng& r) const { ck.put<int64_t>(key(name), {static_cast<int64_t>(r.counter())}); }
   void operator()(const char* name, double& v) const { ck.put<double>(key(name), {v}); }
+  void operator()(const char* name, AddedLater a) const { (*this)(name, a.value); }
   template <class T> void operator()(const char* name, std::vector<T>& v) const { ck.put<T>(key(name), v); }
   static std::string key(const char* name) { return std::string("trainer.") + name; }
 };
@@ -118,6 +128,10 @@ struct GetState {
     r.set_counter(static_cast<uint64_t>(ck.get<int64_t>(PutState::key(name), 1)[0]));
   }
   void operator()(const char* name, double& v) const { v = ck.get<double>(PutState::key(name), 1)[0]; }
+  void operator()(const char* name, AddedLater a) const {
+    if (ck.has(PutState::key(name))) (*this)(name, a.value);
+    else a.value = a.absent;
+  }
   template <class T> void operator()(const char* name, std::vector<T>& v) const { v = ck.get<T>(PutState::key(name)); }
 };
 

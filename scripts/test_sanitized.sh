@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (CPU only, no
 # benchmarks) in a separate build folder and runs them; any sanitizer report fails its test.
-# The learning, soak, cuda and python labels are left out (minutes long, need a GPU, or
-# test Python reading files back, which the normal run does).
+# The learning, soak, cuda, python and slurm labels are left out (minutes long, need a GPU,
+# test Python reading files back, or start Slurm daemons: the normal run does those).
 # Usage: scripts/test_sanitized.sh [extra cmake -D options...]
 #        (ASAN_BUILD_DIR=build-asan by default: not BUILD_DIR, which names the main build)
 set -euo pipefail
@@ -22,4 +22,4 @@ fi
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAAC_SANITIZE=ON -DMAAC_CUDA=OFF \
   -DMAAC_BUILD_BENCH=OFF "${launcher[@]}" "$@"
 cmake --build "$build_dir" -j "$(nproc)"
-ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" -LE 'learning|soak|cuda|python'
+ctest --test-dir "$build_dir" --output-on-failure -j "$(nproc)" -LE 'learning|soak|cuda|python|slurm'

@@ -39,6 +39,9 @@ expect_error "nosuch.key" train --set nosuch.key=1 --out "$work/out"
 expect_error "--device" train --device tpu --out "$work/out"
 expect_error "--episodes" eval --checkpoint "$0" --episodes 0
 expect_error "--seed" eval --checkpoint "$0" --seed -1
+# MPC's options are checked before anything is loaded or evaluated.
+expect_error "MPC option candidates = 0" eval --checkpoint "$0" --mpc --mpc-candidates 0
+expect_error "--mpc-horizon requires --mpc" eval --checkpoint "$0" --mpc-horizon 3
 expect_error "--steps" rollout --env Pendulum --steps -3 --out "$work/out"
 expect_error "--steps" rollout --env Pendulum --steps 0 --out "$work/out"
 expect_error "--seed" rollout --env Pendulum --seed -2 --out "$work/out"
@@ -58,6 +61,23 @@ PY
 expect_error "checkpoint.safetensors' is corrupt" eval --checkpoint "$ck"
 expect_error "checkpoint.safetensors' is corrupt" train --env Pendulum --set algo=sac --steps 600 \
   --set run.initial_random_steps=300 --set run.eval_every=300 --set run.eval_episodes=1 --out "$work/run" --resume
+
+# maac aggregate: a bad run directory or table step is an error that writes no --out.
+agg="$work/agg_run"
+mkdir -p "$agg"
+printf 'algo = "sac"\n[env]\nname = "Hopper"\n' >"$agg/config.toml"
+printf 'env_steps,eval_return\n1000,5.5\n2000,7.25\n' >"$agg/progress.csv"
+expect_error "no evaluation at 1500" aggregate "$agg" --at 1500 --out "$work/out"
+expect_error "only 2 evaluations" aggregate "$agg" --last 3 --out "$work/out"
+expect_error "given twice" aggregate "$agg" "$agg/." --out "$work/out"
+expect_error "no column 'nosuch'" aggregate "$agg" --column nosuch --out "$work/out"
+expect_error "nosuch.key" aggregate "$agg" --by algo,nosuch.key --out "$work/out"
+expect_error "--reps" aggregate "$agg" --reps 0 --out "$work/out"
+expect_error "no config.toml" aggregate "$work" --out "$work/out"
+printf 'env_steps,eval_return\n1000,5.5\n1000,7.25\n' >"$agg/progress.csv"
+expect_error "does not increase" aggregate "$agg" --out "$work/out"
+printf 'env_steps,eval_return\n1000,5.5,3\n' >"$agg/progress.csv"
+expect_error "line 2: 3 fields" aggregate "$agg" --out "$work/out"
 
 rm -rf "$work"
 [ "$failures" -eq 0 ] || { echo "$failures case(s) failed"; exit 1; }

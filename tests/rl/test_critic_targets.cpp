@@ -247,3 +247,94 @@ TEST_CASE("critic loss trains Q toward fixed targets and Polyak moves the target
   t.critic.update_targets(0.5);
   REQUIRE(t.critic.target_parameters()[0]->value().host()[0] == Approx(0.5 * (before + online)).epsilon(1e-12));
 }
+
+TEST_CASE("STEVE on a drawn subset of members equals STEVE on an ensemble of just those members") {
+  TinySetup t;  // 3 members
+  QuadraticReward<double> reward(0.5, 0.1, 1.0);
+  const int64_t n = t.n;
+  Rng rng(43);
+  std::vector<double> r = rng.normal_vector<double>(n), alive{1, 0, 1, 1};
+  std::vector<double> s1 = rng.normal_vector<double>(n * t.obs);
+  SteveOptions o;
+  o.horizon = 2;
+  o.members = 2;
+  SteveNoise<double> z = SteveNoise<double>::draw(o, n, t.model, t.act, rng);
+  REQUIRE(z.members.size() == 2);
+  REQUIRE(z.members[0] < z.members[1]);
+  REQUIRE(z.action_eps[0].size() == size_t(2 * n * t.act));
+
+  // The reference: a 2-member ensemble holding exactly the drawn members' weights and
+  // normalisers, evaluated on all its members (next_state_all, not the routed subset path).
+  DynamicsModelOptions mo = TinySetup::model_options();
+  mo.members = 2;
+  Rng init(1);
+  DynamicsModel<double> pair(t.obs, t.act, mo, init);
+  ParameterList<double> full = t.model.parameters(), part = pair.parameters();
+  REQUIRE(full.size() == part.size());
+  for (size_t i = 0; i < full.size(); ++i) {
+    const std::vector<double>& from = full[i]->value().host();
+    std::vector<double>& to = part[i]->value().host();
+    if (from.size() == to.size()) {  // shared by the members (the log-variance bounds)
+      to = from;
+      continue;
+    }
+    const size_t per = from.size() / size_t(TinySetup::members);
+    for (size_t j = 0; j < 2; ++j)
+      std::copy_n(from.begin() + ptrdiff_t(per * size_t(z.members[j])), per, to.begin() + ptrdiff_t(per * j));
+  }
+  for (int k = 0; k < 2; ++k) {
+    const auto& from = k == 0 ? t.model.input_normalizer() : t.model.target_normalizer();
+    auto& to = k == 0 ? pair.input_normalizer() : pair.target_normalizer();
+    const size_t dim = from.mean.size() / size_t(TinySetup::members);
+    for (size_t j = 0; j < 2; ++j)
+      for (size_t d = 0; d < dim; ++d) {
+        to.mean[j * dim + d] = from.mean[size_t(z.members[j]) * dim + d];
+        to.std[j * dim + d] = from.std[size_t(z.members[j]) * dim + d];
+      }
+  }
+  SteveNoise<double> all_of_pair = z;
+  all_of_pair.members.clear();
+  SteveOptions o_pair = o;
+  o_pair.members = 0;
+  for (SteveVariance v : {SteveVariance::members_and_twins, SteveVariance::authors_zero_h0}) {
+    o.variance = o_pair.variance = v;
+    Inputs in(r, alive, s1, t.obs, 0.2), in_pair(r, alive, s1, t.obs, 0.2);
+    SteveValues subset = steve(t, reward, in, z, o);
+    SteveValues ref = values_of(steve_targets_var(t.policy, pair, t.critic, reward, in_pair.r, in_pair.alive,
+                                                  in_pair.s1, in_pair.alpha,
+                                                  SteveNoiseVars<double>::on_tape(in_pair.tape, all_of_pair, n, t.act, pair),
+                                                  o_pair));
+    for (size_t i = 0; i < ref.means.size(); ++i) {
+      REQUIRE(subset.means[i] == Approx(ref.means[i]).epsilon(1e-12));
+      REQUIRE(subset.variances[i] == Approx(ref.variances[i]).epsilon(1e-10).margin(1e-14));
+    }
+    for (int64_t i = 0; i < n; ++i) REQUIRE(subset.target[size_t(i)] == Approx(ref.target[size_t(i)]).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("STEVE member subsets are uniform draws without replacement, and bad sizes are refused") {
+  TinySetup t;
+  Rng rng(44);
+  SteveOptions o;
+  o.horizon = 1;
+  o.members = 2;
+  std::vector<int> count(TinySetup::members, 0);
+  const int draws = 3000;
+  for (int d = 0; d < draws; ++d) {
+    SteveNoise<double> z = SteveNoise<double>::draw(o, 1, t.model, t.act, rng);
+    REQUIRE(z.members.size() == 2);
+    REQUIRE(z.members[0] < z.members[1]);
+    for (int32_t m : z.members) ++count[size_t(m)];
+  }
+  // Each member is in a subset with probability 2/3: 2000 of 3000, binomial sd 26.
+  for (int c : count) REQUIRE(std::abs(c - 2000) < 5 * 26);
+  o.members = TinySetup::members;  // all: no subset drawn, nothing extra taken from the stream
+  Rng a(7), b(7);
+  SteveOptions every = o;
+  every.members = 0;
+  REQUIRE(SteveNoise<double>::draw(o, 2, t.model, t.act, a).members.empty());
+  SteveNoise<double>::draw(every, 2, t.model, t.act, b);
+  REQUIRE(a.counter() == b.counter());
+  o.members = TinySetup::members + 1;
+  REQUIRE_THROWS_WITH(SteveNoise<double>::draw(o, 2, t.model, t.act, a), Catch::Contains("members 4"));
+}

@@ -1,7 +1,7 @@
 // Whole runs of the `maac` binary as child processes (ctest label `soak`):
 // - kill -9 at seeded random moments, then --resume, over and over: the finished run must
-//   equal an uninterrupted one in every checkpoint tensor and every progress.csv value
-//   that does not measure the clock or memory;
+//   equal an uninterrupted one in every checkpoint tensor, every log value and TensorBoard
+//   event that does not measure the clock or memory, and its best.safetensors agent;
 // - once its buffers are full, a run's resident memory stays flat.
 //
 // The `maac` binary runs as a child process. It writes its loop's phase to
@@ -139,11 +139,21 @@ void run_to_end(const std::vector<std::string>& args, const fs::path& log) {
 }
 
 // The killed-and-resumed run equals the uninterrupted one: every log value but the clock
-// and memory columns, every checkpoint tensor but the wall time.
+// and memory columns, every TensorBoard event but those, every checkpoint tensor but the
+// wall time, the agent in best.safetensors.
 void compare_with(const fs::path& whole, const fs::path& killed) {
   for (const char* file : {"progress.csv", "iterations.csv", "model_error.csv"}) {
     INFO(file);
     REQUIRE(deterministic_rows(killed, file) == deterministic_rows(whole, file));
+  }
+  const std::vector<std::string> events = maac::test::deterministic_events(whole);
+  REQUIRE(events.size() > 41);  // the version, 40 evaluations, the iterations
+  REQUIRE(maac::test::deterministic_events(killed) == events);
+  {
+    Safetensors a = Safetensors::load((whole / "best.safetensors").string());
+    Safetensors b = Safetensors::load((killed / "best.safetensors").string());
+    REQUIRE(a.metadata_or("env_steps", "a") == b.metadata_or("env_steps", "b"));
+    for (const auto& [name, t] : a.tensors()) REQUIRE(t.bytes == b.tensor(name).bytes);
   }
   REQUIRE(deterministic_rows(whole).size() == 41);  // header + 40 evaluations
   Safetensors a = Safetensors::load((whole / "checkpoint.safetensors").string());

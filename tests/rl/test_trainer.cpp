@@ -1,6 +1,9 @@
 // The trainer: determinism, exact resume, checkpoints and their rejection, bad configs.
 #include <catch2/catch.hpp>
+#include <fmt/core.h>
+#include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <csignal>
@@ -257,6 +260,7 @@ TEST_CASE("SIGINT stops the run with a checkpoint, and resuming loses nothing") 
   stop_requested() = false;
   std::raise(SIGINT);
   REQUIRE(stop_requested().load());
+  REQUIRE(stop_signal() == SIGINT);  // maac train exits 128 + it (130)
   TrainResult first = train(c, parts);  // stops before its first unit of work
   REQUIRE(first.interrupted);
   REQUIRE(fs::exists(Trainer::checkpoint_path(parts.string())));
@@ -312,4 +316,155 @@ TEST_CASE("run.device = cuda fails clearly without a GPU and writes nothing, and
   REQUIRE(r.env_steps == 300);
   LoadedAgent loaded = load_agent(Trainer::checkpoint_path(dir.string()), Device::cpu);
   REQUIRE(loaded.agent->device() == Device::cpu);
+}
+
+namespace {
+
+// progress.csv's (env_steps, eval_return cell) pairs, in order.
+std::vector<std::pair<int64_t, std::string>> eval_returns(const fs::path& dir) {
+  std::ifstream in(dir / "progress.csv");
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  std::stringstream hs(line);
+  for (std::string c; std::getline(hs, c, ',');) header.push_back(c);
+  const size_t col = static_cast<size_t>(std::find(header.begin(), header.end(), "eval_return") - header.begin());
+  std::vector<std::pair<int64_t, std::string>> out;
+  while (std::getline(in, line)) {
+    std::vector<std::string> cells;
+    std::stringstream s(line);
+    for (std::string c; std::getline(s, c, ',');) cells.push_back(c);
+    out.emplace_back(std::stoll(cells[0]), cells.at(col));
+  }
+  return out;
+}
+
+// The first row holding the highest eval_return among rows after `after` env steps, and
+// how many times the running best rose.
+struct BestRow {
+  int64_t env_steps = -1;
+  std::string cell;
+  int rises = 0;
+};
+BestRow best_row(const fs::path& dir, int64_t after = 0) {
+  BestRow best;
+  double value = -std::numeric_limits<double>::infinity();
+  for (const auto& [steps, cell] : eval_returns(dir))
+    if (steps > after && std::stod(cell) > value) {
+      value = std::stod(cell);
+      best = {steps, cell, best.rises + 1};
+    }
+  return best;
+}
+
+bool same_agent_tensors(const Safetensors& a, const Safetensors& b) {
+  if (a.tensors().size() != b.tensors().size()) return false;
+  for (const auto& [name, t] : a.tensors())
+    if (!b.has(name) || t.bytes != b.tensor(name).bytes) return false;
+  return true;
+}
+
+// `maac ...` as a child process; its wait status.
+int run_maac(const std::string& args, const std::string& env = "") {
+  return std::system(("exec env " + env + " " + MAAC_BINARY + " " + args).c_str());
+}
+
+fs::path config_file(const Config& c, const fs::path& dir) {
+  fs::create_directories(dir);
+  fs::path f = dir / "run.toml";
+  std::ofstream(f) << c.to_toml();
+  return f;
+}
+
+}  // namespace
+
+TEST_CASE("best.safetensors holds the agent at the best evaluation, and maac eval reads it") {
+  Config c = tiny_config();
+  fs::path dir = fresh_dir("best");
+  train(c, dir);
+  const BestRow best = best_row(dir);
+  REQUIRE(best.rises >= 2);  // the test needs a best that was replaced
+  const std::string path = Trainer::best_path(dir.string());
+  Safetensors b = Safetensors::load(path);
+  REQUIRE(b.metadata_or("env_steps", "") == std::to_string(best.env_steps));  // a tie keeps the earlier agent
+  REQUIRE(ProgressLog::cell(std::stod(b.metadata_or("eval_return", ""))) == best.cell);
+  // The run checkpoint holds the best score; best.safetensors the agent alone.
+  Safetensors ck = Safetensors::load(Trainer::checkpoint_path(dir.string()));
+  REQUIRE(ProgressLog::cell(ck.get<double>("trainer.best_eval_return", 1)[0]) == best.cell);
+  for (const auto& [name, t] : b.tensors()) {
+    INFO(name);
+    REQUIRE(ck.has(name));
+    REQUIRE(name.rfind("trainer.", 0) != 0);
+    REQUIRE(name.find("buffer") == std::string::npos);
+  }
+  REQUIRE_FALSE(same_agent_tensors(b, ck));  // not the final agent
+  // Loaded like a checkpoint, it scores what its evaluation scored.
+  LoadedAgent loaded = load_agent(path);
+  TrainerOptions t = trainer_options(*loaded.config);
+  const int episodes = static_cast<int>(t.eval_episodes);
+  std::vector<double> r = evaluate_policy(*loaded.agent, t.env, t.env_options(), episodes, t.seed);
+  REQUIRE(ProgressLog::cell((r[0] + r[1]) / 2) == best.cell);
+  // `maac eval` accepts it.
+  const fs::path out = dir / "eval.txt";
+  REQUIRE(run_maac("eval --checkpoint " + path + " --episodes 2 --seed 0 > " + out.string()) == 0);
+  std::ifstream in(out);
+  std::string printed((std::istreambuf_iterator<char>(in)), {});
+  REQUIRE_THAT(printed, Contains(fmt::format("return {:.1f}", std::stod(best.cell))));
+}
+
+TEST_CASE("a kill while best.safetensors is written leaves the previous best, and the resume replaces it") {
+  Config c = tiny_config();
+  c.set("run.checkpoint_every=100");
+  fs::path whole = fresh_dir("best_whole"), killed = fresh_dir("best_killed");
+  train(c, whole);
+  const BestRow best = best_row(whole);
+  REQUIRE(best.rises >= 2);
+  // The second write of best.safetensors dies halfway (the kill test's hook).
+  const int status = run_maac("train --quiet --config " + config_file(c, killed.parent_path() / "best_cfg").string() +
+                                  " --out " + killed.string() + " > /dev/null",
+                              "MAAC_TEST_KILL_IN_BEST_WRITE=2");
+  REQUIRE(((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) || (WIFEXITED(status) && WEXITSTATUS(status) == 137)));
+  bool temp_left = false;
+  for (const auto& e : fs::directory_iterator(killed))
+    temp_left |= e.path().filename().string().rfind("best.safetensors.tmp.", 0) == 0;
+  REQUIRE(temp_left);
+  // The first best (the first evaluation's) is whole: it loads, its checksum holds.
+  Safetensors intact = Safetensors::load(Trainer::best_path(killed.string()));
+  REQUIRE(intact.metadata_or("env_steps", "") == std::to_string(eval_returns(whole).front().first));
+  // Resumed, the dead temp file goes and the best ends as the uninterrupted run's.
+  train(c, killed, /*resume=*/true);
+  for (const auto& e : fs::directory_iterator(killed))
+    REQUIRE(e.path().filename().string().rfind("best.safetensors.tmp.", 0) != 0);
+  Safetensors a = Safetensors::load(Trainer::best_path(whole.string()));
+  Safetensors b = Safetensors::load(Trainer::best_path(killed.string()));
+  REQUIRE(same_agent_tensors(a, b));
+  REQUIRE(b.metadata_or("env_steps", "") == std::to_string(best.env_steps));
+}
+
+TEST_CASE("a checkpoint without a best score (written before best.safetensors) resumes; its best starts there") {
+  Config c = tiny_config();
+  c.set("run.total_steps=300");
+  fs::path dir = fresh_dir("best_old");
+  train(c, dir);
+  // The checkpoint as an older maac wrote it: no trainer.best_eval_return.
+  const std::string ckpt = Trainer::checkpoint_path(dir.string());
+  Safetensors with = Safetensors::load(ckpt), without;
+  for (const auto& [key, value] : with.metadata())
+    if (key != Safetensors::kChecksumKey) without.set_metadata(key, value);
+  for (const auto& [name, t] : with.tensors()) {
+    if (name == "trainer.best_eval_return") continue;
+    if (t.type == StoredType::f32) without.put(name, t.shape, reinterpret_cast<const float*>(t.bytes.data()));
+    if (t.type == StoredType::f64) without.put(name, t.shape, reinterpret_cast<const double*>(t.bytes.data()));
+    if (t.type == StoredType::i64) without.put(name, t.shape, reinterpret_cast<const int64_t*>(t.bytes.data()));
+    if (t.type == StoredType::u8) without.put(name, t.shape, t.bytes.data());
+  }
+  REQUIRE(without.tensors().size() + 1 == with.tensors().size());
+  without.save(ckpt);
+  fs::remove(Trainer::best_path(dir.string()));
+  c.set("run.total_steps=600");
+  train(c, dir, /*resume=*/true);
+  const BestRow best = best_row(dir, /*after=*/300);
+  Safetensors b = Safetensors::load(Trainer::best_path(dir.string()));
+  REQUIRE(b.metadata_or("env_steps", "") == std::to_string(best.env_steps));
+  REQUIRE(ProgressLog::cell(Safetensors::load(ckpt).get<double>("trainer.best_eval_return", 1)[0]) == best.cell);
 }
