@@ -10,10 +10,8 @@
 
 #include "app/commands.hpp"
 #include "envs/mujoco_env.hpp"
-#include "envs/renderer.hpp"
-#include "envs/video_writer.hpp"
-#include "rl/env_reward.hpp"
 #include "rl/evaluation.hpp"
+#include "rl/policy_video.hpp"
 
 namespace maac::app {
 namespace {
@@ -27,51 +25,18 @@ struct VideoArgs {
 void run_video(const VideoArgs& a) {
   rl::LoadedAgent loaded = rl::load_agent(a.checkpoint);
   rl::TrainerOptions t = rl::trainer_options(*loaded.config);
-  auto* env = dynamic_cast<envs::MujocoEnv*>(loaded.env.get());
-  if (!env) throw std::invalid_argument(fmt::format("'{}' trained on {}, which has no MuJoCo model to render", a.checkpoint, t.env));
-  const envs::EnvSpec& spec = env->spec();
-
-  envs::RenderOptions render_options;
-  render_options.width = a.width;
-  render_options.height = a.height;
-  render_options.camera = a.camera;
-  envs::Renderer renderer(env->model(), render_options);
-  envs::VideoOptions video_options;
-  video_options.width = a.width;
-  video_options.height = a.height;
-  video_options.fps = 1.0 / spec.dt;  // real time, as Gymnasium's render_fps
-  envs::VideoWriter video(a.out, video_options);
-
-  // Episode 0 of `maac eval --seed S`: the same reset and the same deterministic actions.
-  std::vector<double> obs = env->reset(rl::evaluation_episode_seed(static_cast<uint64_t>(a.seed), 0));
-  std::vector<float> obs_f(obs.begin(), obs.end()), action(static_cast<size_t>(spec.act_dim));
-  std::vector<uint8_t> frame;
-  Rng unused(0);  // the deterministic action draws no noise
-  renderer.render(env->data(), frame);
-  video.write(frame);
-  double episode_return = 0.0;
-  int steps = 0;
-  std::string ending = "time limit";
-  envs::StepResult result;
-  while (env->episode_running()) {
-    if (a.max_steps > 0 && steps == a.max_steps) {
-      ending = "--steps reached";
-      break;
-    }
-    loaded.agent->act(obs_f.data(), 1, true, unused, action.data());
-    env->step(rl::to_env_action(spec, action.data()), result);
-    ++steps;
-    episode_return += result.reward;
-    std::copy(result.observation.begin(), result.observation.end(), obs_f.begin());
-    renderer.render(env->data(), frame);
-    video.write(frame);
-    if (result.terminated) ending = result.unstable ? "unstable simulation" : "terminated";
-  }
-  video.finish();
-  fmt::print("{} ({}), seed {}, deterministic policy: {} steps, return {:.1f} ({})\n", t.env, loaded.config->text(rl::key::algo),
-             a.seed, steps, episode_return, ending);
-  fmt::print("wrote {}: {} frames {}x{} at {:g} fps (H.264), rendered by {}\n", a.out, video.frames(), a.width, a.height,
-             video_options.fps, renderer.gl_description());
+  if (!dynamic_cast<envs::MujocoEnv*>(loaded.env.get()))
+    throw std::invalid_argument(fmt::format("'{}' trained on {}, which has no MuJoCo model to render", a.checkpoint, t.env));
+  rl::PolicyVideoOptions o;
+  o.width = a.width;
+  o.height = a.height;
+  o.camera = a.camera;
+  o.max_steps = a.max_steps;
+  const rl::PolicyVideo v = rl::film_policy(*loaded.agent, *loaded.env, static_cast<uint64_t>(a.seed), o, a.out);
+  fmt::print("{} ({}), seed {}, deterministic policy: {} steps, return {:.1f} ({})\n", t.env,
+             loaded.config->text(rl::key::algo), a.seed, v.steps, v.episode_return, v.ending);
+  fmt::print("wrote {}: {} frames {}x{} at {:g} fps (H.264), rendered by {}\n", a.out, v.frames, a.width, a.height, v.fps,
+             v.renderer);
 }
 
 }  // namespace

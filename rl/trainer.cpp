@@ -17,6 +17,7 @@
 #include "rl/env_reward.hpp"
 #include "rl/checkpoint_file.hpp"
 #include "rl/evaluation.hpp"
+#include "rl/policy_video.hpp"
 #include "rl/run_probe.hpp"
 #include "rl/trainer_state.hpp"
 
@@ -268,6 +269,13 @@ double Trainer::evaluate() {
                                           static_cast<int>(options_.eval_episodes), options_.seed);
   double sum = 0;
   for (double x : r) sum += x;
+  if (options_.eval_video) {
+    // The same episode 0 on an env of its own; a resumed run films the same file again.
+    if (!video_env_) video_env_ = envs::make_env(options_.env, options_.env_options());
+    fs::create_directories(fs::path(out_dir_) / "videos");
+    film_policy(*agent_, *video_env_, options_.seed, PolicyVideoOptions{},
+                (fs::path(out_dir_) / "videos" / ("eval_" + std::to_string(state_->env_steps) + ".mp4")).string());
+  }
   return sum / static_cast<double>(r.size());
 }
 

@@ -80,6 +80,7 @@ class Trainer {
   bool quiet_;
   TrainerOptions options_;
   std::unique_ptr<envs::Env> env_;
+  std::unique_ptr<envs::Env> video_env_;  // run.eval_video's, made at the first evaluation
   std::unique_ptr<Agent> agent_;
   std::unique_ptr<ReplayBuffer> real_, model_;
   std::unique_ptr<State> state_;

@@ -81,6 +81,9 @@ config::BoundSchema<TrainingOptions> make_bindings() {
                FIELD(trainer.eval_every))
       .integer("run.eval_episodes", 5, 1, 1000, "episodes per evaluation, on separate env instances",
                FIELD(trainer.eval_episodes))
+      .boolean("run.eval_video", false,
+               "film episode 0 of every evaluation to videos/eval_<env steps>.mp4 in the run directory (MuJoCo envs)",
+               FIELD(trainer.eval_video))
       .integer("run.checkpoint_every", 10000, 0, 1ll << 40, "env steps between checkpoints (0: only at the end)",
                FIELD(trainer.checkpoint_every))
       .real("run.stop_at_return", 1e30, -1e30, 1e30, "stop at the first evaluation whose mean return reaches this",

@@ -38,6 +38,7 @@ struct TrainerOptions {
   int64_t steps_per_iteration = 0;
   int64_t eval_every = 0;
   int64_t eval_episodes = 0;
+  bool eval_video = false;  // film evaluation episode 0 to <run>/videos/eval_<env steps>.mp4
   int64_t checkpoint_every = 0;      // 0: only at the end
   int64_t max_nonfinite_updates = 0;
   double stop_at_return = 0;         // stop once an evaluation reaches it

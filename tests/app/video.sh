@@ -37,6 +37,24 @@ eval_return=$(sed -n 's/^  episode 0: \([-0-9.]*\)$/\1/p' "$work/eval.log")
 probed=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$work/short.mp4")
 [ "$probed" = "4" ] || fail "--steps 3: $probed frames, expected 4"
 
+# run.eval_video: every evaluation films its episode 0, which is `maac video`'s episode for
+# the run's seed (here two evaluations, at 200 and 400 env steps).
+"$maac" train --env InvertedPendulum --set algo=sac --steps 400 --set run.initial_random_steps=400 \
+  --set run.eval_every=200 --set run.eval_episodes=1 --set run.eval_video=true --out "$work/evalvideo" --quiet \
+  >"$work/evalvideo.log" 2>&1 || fail "run.eval_video: $(tail -n 3 "$work/evalvideo.log")"
+for steps in 200 400; do
+  f="$work/evalvideo/videos/eval_$steps.mp4"
+  probed=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=codec_name,nb_read_frames -of csv=p=0 "$f") ||
+    fail "run.eval_video wrote no readable $f"
+  [[ "$probed" == h264,* ]] && [ "${probed#h264,}" -ge 2 ] || fail "$f: ffprobe '$probed'"
+done
+"$maac" video --checkpoint "$work/evalvideo/checkpoint.safetensors" --seed 0 --out "$work/again.mp4" >"$work/again.log" 2>&1 ||
+  fail "maac video of the eval_video run: $(cat "$work/again.log")"
+cmp -s <(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$work/again.mp4") \
+  <(ffprobe -v error -count_frames -show_entries stream=nb_read_frames -of csv=p=0 "$work/evalvideo/videos/eval_400.mp4") ||
+  fail "the last evaluation's video and maac video --seed 0 of the final checkpoint differ in length"
+echo "ok: run.eval_video wrote videos/eval_200.mp4 and eval_400.mp4"
+
 # Errors name the bad value and write nothing.
 expect_error() {
   local expected=$1
