@@ -23,16 +23,12 @@ import shutil
 import subprocess
 import sys
 
-REQUIREMENTS = "scripts/test_requirements.txt"
-try:
+from test_support import check, test_packages
+
+with test_packages():
     import numpy as np
     from rliable import library as rly
     from rliable import metrics
-except ImportError as e:
-    # Missing packages are a failure, not a skip: CI installs them (scripts/test.sh).
-    sys.exit(f"FAIL: {sys.executable} cannot import {e.name!r}; install the test packages with\n"
-             f"  {sys.executable} -m pip install -r {REQUIREMENTS}\n"
-             f"(scripts/test.sh creates the venv ${{BUILD_DIR}}/pyenv and does this)")
 
 REPS = 50000
 REL_POINT = 1e-12
@@ -42,11 +38,6 @@ RUNS = 5
 STEPS = [1000, 2000, 3000, 4000, 5000]
 SHORT_RUN = ("Walker2d", 3)  # this run stops at 4000 env steps
 NAN_ROW = ("HalfCheetah", 1, 3000)  # this evaluation is nan: the curve skips 3000 for that env
-
-
-def check(cond, what):
-    if not cond:
-        sys.exit(f"FAIL: {what}")
 
 
 def write_run(path, algo, env, seed, steps, returns):

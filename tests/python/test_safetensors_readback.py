@@ -10,17 +10,13 @@ import os
 import subprocess
 import sys
 
-REQUIREMENTS = "scripts/test_requirements.txt"
-try:
+from test_support import check, test_packages
+
+with test_packages():
     import numpy as np
     import xxhash
     from safetensors import safe_open
     from safetensors.numpy import load_file, save_file
-except ImportError as e:
-    # Missing packages are a failure, not a skip: CI installs them (scripts/test.sh).
-    sys.exit(f"FAIL: {sys.executable} cannot import {e.name!r}; install the test packages with\n"
-             f"  {sys.executable} -m pip install -r {REQUIREMENTS}\n"
-             f"(scripts/test.sh creates the venv ${{BUILD_DIR}}/pyenv and does this)")
 
 KEY = b'"maac.checksum":"xxh3-64:'
 
@@ -30,11 +26,6 @@ def run(tool, *args, ok=True):
     if ok and r.returncode != 0:
         sys.exit(f"FAIL: {tool} {' '.join(args)} exited {r.returncode}: {r.stderr}")
     return r
-
-
-def check(cond, what):
-    if not cond:
-        sys.exit(f"FAIL: {what}")
 
 
 def check_checksum(path):

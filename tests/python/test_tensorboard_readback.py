@@ -14,15 +14,11 @@ import shutil
 import subprocess
 import sys
 
-REQUIREMENTS = "scripts/test_requirements.txt"
-try:
+from test_support import check, test_packages
+
+with test_packages():
     import numpy as np
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-except ImportError as e:
-    # Missing packages are a failure, not a skip: CI installs them (scripts/test.sh).
-    sys.exit(f"FAIL: {sys.executable} cannot import {e.name!r}; install the test packages with\n"
-             f"  {sys.executable} -m pip install -r {REQUIREMENTS}\n"
-             f"(scripts/test.sh creates the venv ${{BUILD_DIR}}/pyenv and does this)")
 
 # A run small enough for a test that passes every phase and evaluates six times.
 SETTINGS = ["env.max_episode_steps=40", "run.initial_random_steps=200", "run.steps_per_iteration=100",
@@ -32,11 +28,6 @@ SETTINGS = ["env.max_episode_steps=40", "run.initial_random_steps=200", "run.ste
             "rollout.schedule=[0, 2, 1, 3]", "actor.horizon=2", "actor.width=16", "critic.width=16"]
 EVENT_FILE = "events.out.tfevents.maac"
 CLOCK_TAGS = {"progress/wall_time", "progress/updates_per_sec", "progress/rss_mb", "iterations/wall_time"}
-
-
-def check(cond, what):
-    if not cond:
-        sys.exit(f"FAIL: {what}")
 
 
 def train(maac, out, steps, resume=False):
