@@ -4,6 +4,7 @@
 // records its backward, which makes its own kernels/ call the same way; kernels/ picks
 // the CPU or the CUDA code (docs/style.md, "Adding an op").
 #pragma once
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 
@@ -26,6 +27,16 @@ template <class T> void check_same_tape(const char* op, Var<T> a, Var<T> b) {
     fail(op, "inputs " + a.shape().str() + " on " + device_name(a.device()) + " and " + b.shape().str() + " on " +
                  device_name(b.device()) + ": expected one device (one tape)");
   fail(op, "inputs " + a.shape().str() + " and " + b.shape().str() + " live on different tapes");
+}
+
+// An op's inputs by name: each a valid Var, all on the first one's tape.
+template <class T> struct NamedInput {
+  const char* name;
+  Var<T> var;
+};
+template <class T> void check_inputs(const char* op, std::initializer_list<NamedInput<T>> inputs) {
+  for (const NamedInput<T>& in : inputs) check_var(op, in.name, in.var);
+  for (const NamedInput<T>& in : inputs) check_same_tape(op, inputs.begin()->var, in.var);
 }
 
 // An activation argument must be one of math::Unary's values (layers take it from configs).

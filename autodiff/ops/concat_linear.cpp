@@ -45,13 +45,7 @@ template <class T> static void concat_linear_backward(Tape<T>& t, const typename
 
 template <class T> Var<T> concat_linear(Var<T> x1, Var<T> x2, Var<T> w, Var<T> b, Unary activation) {
   const char* op = "concat_linear";
-  detail::check_var(op, "x1", x1);
-  detail::check_var(op, "x2", x2);
-  detail::check_var(op, "w", w);
-  detail::check_var(op, "b", b);
-  detail::check_same_tape(op, x1, x2);
-  detail::check_same_tape(op, x1, w);
-  detail::check_same_tape(op, x1, b);
+  detail::check_inputs<T>(op, {{"x1", x1}, {"x2", x2}, {"w", w}, {"b", b}});
   const bool ranks = x1.shape().rank() == 2 && x2.shape().rank() == 2 && w.shape().rank() == 2;
   const int64_t n1 = x1.rows(), d1 = x1.cols(), rows = x2.rows(), d2 = x2.cols();
   if (!ranks || n1 < 1 || rows < n1 || rows % n1 != 0 || w.rows() != d1 + d2 || b.rows() != 1 ||

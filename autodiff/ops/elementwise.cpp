@@ -35,9 +35,7 @@ template <class T> static void binary_backward(Tape<T>& t, const typename Tape<T
 
 template <class T> static Var<T> binary(Binary f, Var<T> a, Var<T> b) {
   const char* op = binary_name(f);
-  detail::check_var(op, "a", a);
-  detail::check_var(op, "b", b);
-  detail::check_same_tape(op, a, b);
+  detail::check_inputs<T>(op, {{"a", a}, {"b", b}});
   const kernels::Broadcast bc = detail::broadcast_of(op, a, b);
   Var<T> y = a.tape->result(a.shape(), detail::any_grad(a, b));
   kernels::binary_forward(a.tape->where(), f, bc, a.value(), b.value(), y.value());
@@ -138,11 +136,7 @@ template <class T> static void soft_clamp_backward(Tape<T>& t, const typename Ta
 }
 
 template <class T> Var<T> soft_clamp(Var<T> x, Var<T> lo, Var<T> hi) {
-  detail::check_var("soft_clamp", "x", x);
-  detail::check_var("soft_clamp", "lo", lo);
-  detail::check_var("soft_clamp", "hi", hi);
-  detail::check_same_tape("soft_clamp", x, lo);
-  detail::check_same_tape("soft_clamp", x, hi);
+  detail::check_inputs<T>("soft_clamp", {{"x", x}, {"lo", lo}, {"hi", hi}});
   if (lo.shape() != hi.shape())
     fail("soft_clamp", "bounds lo " + lo.shape().str() + " and hi " + hi.shape().str() + ": expected equal shapes");
   const kernels::Broadcast bc = detail::broadcast_of("soft_clamp", x, lo);

@@ -13,11 +13,7 @@ using detail::fail;
 namespace {
 
 template <class T> void check_ensemble_params(const char* op, Var<T> x, Var<T> w, Var<T> b) {
-  detail::check_var(op, "x", x);
-  detail::check_var(op, "w", w);
-  detail::check_var(op, "b", b);
-  detail::check_same_tape(op, x, w);
-  detail::check_same_tape(op, x, b);
+  detail::check_inputs<T>(op, {{"x", x}, {"w", w}, {"b", b}});
   const Shape& sw = w.shape();
   const Shape& sb = b.shape();
   if (sw.rank() != 3 || sb.rank() != 3 || sb[0] != sw[0] || sb[1] != 1 || sb[2] != sw[2] || x.cols() != sw[1])

@@ -9,11 +9,7 @@ using detail::fail;
 
 namespace {
 template <class T> void check_gaussian(const char* op, Var<T> mu, Var<T> log_std, Var<T> eps) {
-  detail::check_var(op, "mu", mu);
-  detail::check_var(op, "log_std", log_std);
-  detail::check_var(op, "eps", eps);
-  detail::check_same_tape(op, mu, log_std);
-  detail::check_same_tape(op, mu, eps);
+  detail::check_inputs<T>(op, {{"mu", mu}, {"log_std", log_std}, {"eps", eps}});
   if (mu.shape() != log_std.shape() || mu.shape() != eps.shape())
     fail(op, "mu " + mu.shape().str() + ", log_std " + log_std.shape().str() + ", eps " + eps.shape().str() +
                  ": expected equal shapes");

@@ -20,9 +20,7 @@ template <class T> static void matmul_backward(Tape<T>& t, const typename Tape<T
 }
 
 template <class T> Var<T> matmul(Var<T> a, Var<T> b) {
-  detail::check_var("matmul", "a", a);
-  detail::check_var("matmul", "b", b);
-  detail::check_same_tape("matmul", a, b);
+  detail::check_inputs<T>("matmul", {{"a", a}, {"b", b}});
   if (a.shape().rank() != 2 || b.shape().rank() != 2 || a.cols() != b.rows())
     fail("matmul", "a " + a.shape().str() + " and b " + b.shape().str() + ": expected [n,k] and [k,m]");
   int64_t n = a.rows(), k = a.cols(), m = b.cols();
@@ -48,11 +46,7 @@ template <class T> static void linear_backward(Tape<T>& t, const typename Tape<T
 }
 
 template <class T> Var<T> linear(Var<T> x, Var<T> w, Var<T> b, Unary activation) {
-  detail::check_var("linear", "x", x);
-  detail::check_var("linear", "w", w);
-  detail::check_var("linear", "b", b);
-  detail::check_same_tape("linear", x, w);
-  detail::check_same_tape("linear", x, b);
+  detail::check_inputs<T>("linear", {{"x", x}, {"w", w}, {"b", b}});
   if (x.shape().rank() != 2 || w.shape().rank() != 2 || x.cols() != w.rows() || b.numel() != w.cols() ||
       b.rows() != 1)
     fail("linear", "x " + x.shape().str() + ", w " + w.shape().str() + ", b " + b.shape().str() +
