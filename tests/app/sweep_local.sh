@@ -12,33 +12,8 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 ok() { echo "ok: $*"; }
 
 # spec NAME STEPS UPDATES GRID_LINE: a tiny SAC-on-Pendulum sweep over two seeds.
-spec() {
-  cat <<EOF
-name = "$1"
-out = "$work/runs"
-seeds = [0, 1]
-[base]
-algo = "sac"
-[base.env]
-name = "Pendulum"
-[base.run]
-total_steps = $2
-initial_random_steps = 200
-steps_per_iteration = 100
-eval_every = 500
-eval_episodes = 1
-checkpoint_every = 100
-[base.train]
-updates_per_iteration = $3
-batch = 32
-[base.actor]
-width = 32
-[base.critic]
-width = 32
-[grid]
-$4
-EOF
-}
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/tiny_sweep_spec.sh"
+spec() { tiny_sweep_spec "$1" "$work/runs" "$2" "$3" "$4"; }
 last_steps() { tail -n1 "$1/progress.csv" | cut -d, -f1; }
 
 # Bad specs: errors naming the problem, nothing written.

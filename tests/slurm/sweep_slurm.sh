@@ -113,32 +113,8 @@ echo "slurm: $(sinfo -h -o '%P %t %c' | head -n1) (ports $ctl_port, $((ctl_port 
 
 # Tiny SAC runs on Pendulum, long enough (a few seconds) to requeue one mid-run;
 # a checkpoint every 100 env steps.
-cat >"$work/sweep.toml" <<EOF
-name = "slurm-test"
-out = "$work/runs"
-seeds = [0, 1]
-threads = 1
-[base]
-algo = "sac"
-[base.env]
-name = "Pendulum"
-[base.run]
-total_steps = 3000
-initial_random_steps = 200
-steps_per_iteration = 100
-eval_every = 500
-eval_episodes = 1
-checkpoint_every = 100
-[base.train]
-updates_per_iteration = 300
-batch = 32
-[base.actor]
-width = 32
-[base.critic]
-width = 32
-[grid]
-"train.gamma" = [0.9, 0.99]
-EOF
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/../app/tiny_sweep_spec.sh"
+tiny_sweep_spec slurm-test "$work/runs" 3000 300 '"train.gamma" = [0.9, 0.99]' "threads = 1" >"$work/sweep.toml"
 cd "$work"
 "$maac" sweep sweep.toml --backend slurm --submit | tee "$work/submit.out"
 sweep_dir="$work/runs/slurm-test"
