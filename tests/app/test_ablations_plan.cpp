@@ -33,7 +33,7 @@ TEST_CASE("the full study at base H = 2: six ablations, H = 0 and 2 reuse h0 and
   REQUIRE(p.horizon_figure == horizon);
 }
 
-TEST_CASE("none always runs first; H = 0 runs itself without h0; a base H outside the sweep adds nothing") {
+TEST_CASE("none always runs first, H = 0 runs itself without h0, a base H outside the sweep adds nothing") {
   AblationsPlan p = plan_ablations({"no_entropy"}, {8, 0}, 3);
   const std::vector<SweepVariant> expected{
       {"none", {}}, {"no_entropy", {"ablation=no_entropy"}}, {"H=8", {"actor.horizon=8"}}, {"H=0", {"actor.horizon=0"}}};
@@ -59,7 +59,7 @@ TEST_CASE("bad variants and horizons are errors naming the value") {
   REQUIRE_THROWS_WITH(maac::app::ablations_spec_toml(plan_ablations({}, {}, 2), "/o", 0, 1), Contains("--seeds 0"));
 }
 
-TEST_CASE("the spec: one [[variants]] per variant, seeds 0 .. N-1, the base beside it") {
+TEST_CASE("the spec: one variants table per variant, seeds 0 .. N-1, the base beside it") {
   AblationsPlan p = plan_ablations({"h0"}, {0, 2, 4}, 2);
   REQUIRE(maac::app::ablations_spec_toml(p, "/runs/study \"x\"", 3, 2) ==
           "# maac experiment ablations: the paper's ablations (Fig 4) and horizon sweep (Fig 5) as one sweep\n"

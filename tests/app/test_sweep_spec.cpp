@@ -133,7 +133,7 @@ TEST_CASE("the array job script runs each row through --index, requeueable") {
   REQUIRE_THAT(script, Contains("exec /bin/maac sweep " + spec_path + " --index \"$SLURM_ARRAY_TASK_ID\"\n"));
 }
 
-TEST_CASE("[[variants]]: named sets of assignments, each with the whole grid and every seed") {
+TEST_CASE("variants: named sets of assignments, each with the whole grid and every seed") {
   TempDir t;
   std::string spec_path = t.write("s.toml", "out = '" + (t.path / "runs").string() +
                                                 "'\nseeds = [0, 1]\n[grid]\n\"train.gamma\" = [0.9, 1.0]\n"
@@ -162,7 +162,7 @@ TEST_CASE("[[variants]]: named sets of assignments, each with the whole grid and
   REQUIRE(row_config(s, 0).text("ablation") == "none");
 }
 
-TEST_CASE("bad [[variants]] are errors naming the variant") {
+TEST_CASE("bad variants are errors naming the variant") {
   TempDir t;
   auto error_of = [&](const std::string& variants) {
     try {
