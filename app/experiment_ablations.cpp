@@ -102,7 +102,7 @@ std::vector<AggregateEntry> aggregate_figure(const AblationsArgs& a, const std::
 
 // The comparison: each variant's final performance and its ratio to none's point estimate.
 void write_comparison(const AblationsArgs& a, const std::vector<AggregateEntry>& ablations,
-                      const std::vector<AggregateEntry>& horizons, const std::vector<std::string>& horizon_variants) {
+                      const std::vector<AggregateEntry>& horizons, const AblationsPlan& plan) {
   const AggregateEntry* none = nullptr;
   for (const AggregateEntry& e : ablations)
     if (e.label == "none") none = &e;
@@ -128,7 +128,9 @@ void write_comparison(const AblationsArgs& a, const std::vector<AggregateEntry>&
                fmt::format("{:.1f} [{:.1f}, {:.1f}]", m.point, m.lower, m.upper), 100 * ratio(m.point, rm));
   };
   for (const AggregateEntry& e : ablations) add("ablations", e, e.label);
-  for (size_t i = 0; i < horizons.size(); ++i) add("horizon", horizons[i], horizon_variants[i]);
+  for (const AggregateEntry& e : horizons)
+    for (const auto& [h, variant] : plan.horizon_figure)
+      if (e.label == "H=" + std::to_string(h)) add("horizon", e, variant);
   write_file_atomically((fs::path(a.out) / "table.csv").string(), csv);
   fmt::print("wrote {}/table.csv; curves and PNGs in {}/ablations/ and {}/horizon/\n", a.out, a.out, a.out);
 }
@@ -174,7 +176,7 @@ void run_ablations(const AblationsArgs& a) {
   std::vector<AggregateEntry> horizons;
   if (!horizon_variants.empty())
     horizons = aggregate_figure(a, horizon_variants, spec, "horizon", "actor.horizon", "H=", "horizon H (paper Fig 5)");
-  write_comparison(a, ablations, horizons, horizon_variants);
+  write_comparison(a, ablations, horizons, plan);
 }
 
 }  // namespace
