@@ -16,26 +16,13 @@
 #include <string>
 #include <vector>
 
+#include "app/aggregate.hpp"
 #include "app/commands.hpp"
 #include "app/run_results.hpp"
 #include "stats/bootstrap.hpp"
 
 namespace maac::app {
 namespace {
-
-struct AggregateArgs {
-  std::vector<std::string> dirs;
-  std::vector<int64_t> at;
-  int64_t last = 0;
-  std::string out;
-  std::string column = "eval_return";
-  std::vector<std::string> by{"algo"};
-  bool across_envs = false;
-  std::string plot_metric = "iqm";
-  int64_t reps = 50000;
-  double confidence = 0.95;
-  uint64_t seed = 0;
-};
 
 // The runs of one algorithm (one value of the --by keys) on one task, or on all its tasks.
 struct Group {
@@ -97,9 +84,9 @@ std::vector<Group> make_groups(const std::vector<RunResults>& runs, const Aggreg
   std::map<std::pair<std::string, std::string>, size_t> index;
   std::vector<std::string> labels;  // in order of appearance
   for (const RunResults& run : runs) {
-    std::string label;
+    std::string label = args.label_prefix;
     for (const std::string& v : run.group_values) {
-      if (!label.empty()) label += '/';
+      if (label.size() > args.label_prefix.size()) label += '/';
       label += v;
     }
     auto [it, fresh] = index.try_emplace({label, run.env}, groups.size());
@@ -201,7 +188,8 @@ std::vector<std::string> plot_curves(const std::vector<Row>& curves, const Aggre
     std::string script =
         "set datafile separator ','\nset terminal pngcairo size 900,560 noenhanced font 'sans,11'\n"
         "set output " + gnuplot_quoted(png) + "\nset title " +
-        gnuplot_quoted(fmt::format("{}: {} of {} across seeds, {:g} % stratified-bootstrap interval",
+        gnuplot_quoted(fmt::format("{}{}: {} of {} across seeds, {:g} % stratified-bootstrap interval",
+                                   args.plot_title.empty() ? "" : args.plot_title + ", ",
                                    env == "all" ? "all envs (raw returns)" : env,
                                    iqm ? "IQM" : "mean", args.column, 100 * args.confidence)) +
         "\nset xlabel 'environment steps'\nset ylabel " + gnuplot_quoted(args.column) +
@@ -245,7 +233,9 @@ void print_table(const std::vector<Row>& table, double confidence) {
                fmt::format("{:.1f} [{:.1f}, {:.1f}]", r.iqm.point, r.iqm.lower, r.iqm.upper));
 }
 
-void run_aggregate(const AggregateArgs& args) {
+}  // namespace
+
+std::vector<AggregateEntry> run_aggregate(const AggregateArgs& args) {
   std::set<std::string> seen;
   for (const std::string& d : args.dirs)
     if (!seen.insert(std::filesystem::weakly_canonical(d).string()).second)
@@ -270,7 +260,9 @@ void run_aggregate(const AggregateArgs& args) {
                steps.size(), steps.empty() ? "" : fmt::format(" ({} to {})", steps.front(), steps.back()));
   }
   if (!table.empty()) print_table(table, args.confidence);
-  if (args.out.empty()) return;
+  std::vector<AggregateEntry> entries;
+  for (const Row& r : table) entries.push_back({r.group->label, r.group->env, r.at, r.runs * r.tasks, r.mean, r.iqm});
+  if (args.out.empty()) return entries;
 
   std::filesystem::create_directories(args.out);
   std::string curves_csv = csv_header("env_steps"), table_csv = csv_header("at");
@@ -281,12 +273,11 @@ void run_aggregate(const AggregateArgs& args) {
   fmt::print("wrote {}/curves.csv and {}/table.csv\n", args.out, args.out);
   if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
     fmt::print(stderr, "maac aggregate: PNG skipped: gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)\n");
-    return;
+    return entries;
   }
   for (const std::string& png : plot_curves(curves, args)) fmt::print("wrote {}\n", png);
+  return entries;
 }
-
-}  // namespace
 
 void add_aggregate_command(CLI::App& app) {
   auto args = std::make_shared<AggregateArgs>();
@@ -316,7 +307,7 @@ void add_aggregate_command(CLI::App& app) {
   cmd->add_option("--confidence", args->confidence, "Interval coverage")->check(CLI::Range(0.5, 0.999))
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "Seed of the bootstrap resampling")->capture_default_str();
-  cmd->callback([args] { run_aggregate(*args); });
+  cmd->callback([args] { (void)run_aggregate(*args); });
 }
 
 }  // namespace maac::app

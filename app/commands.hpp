@@ -12,5 +12,7 @@ void add_train_commands(CLI::App& app);
 void add_aggregate_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_video_command(CLI::App& app);
+// `maac experiment <name>`: each experiment adds itself to the `experiment` parent command.
+void add_experiment_ablations(CLI::App& experiment);
 
 }  // namespace maac::app

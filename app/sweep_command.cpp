@@ -23,19 +23,12 @@
 #include <vector>
 
 #include "app/commands.hpp"
+#include "app/sweep_run.hpp"
 #include "app/sweep_spec.hpp"
 
 namespace maac::app {
 namespace fs = std::filesystem;
 namespace {
-
-struct SweepArgs {
-  std::string spec;
-  std::string backend = "local";
-  int workers = 0;
-  std::optional<int64_t> index;
-  bool submit = false, print = false, list = false;
-};
 
 std::string this_binary() { return fs::read_symlink("/proc/self/exe").string(); }
 
@@ -60,7 +53,7 @@ std::vector<std::string> row_command(const SweepSpec& spec, const SweepRow& row)
 
 // One row, in this process (exec): a requeued Slurm task or a rerun resumes its checkpoint,
 // a row that never wrote one starts fresh.
-void run_index(const SweepSpec& spec, int64_t index) {
+[[noreturn]] void run_index(const SweepSpec& spec, int64_t index) {
   if (index < 0 || index >= static_cast<int64_t>(spec.rows.size()))
     throw std::invalid_argument(fmt::format("--index {}: the sweep '{}' has rows 0 .. {}", index, spec.name, spec.rows.size() - 1));
   const SweepRow& row = spec.rows[static_cast<size_t>(index)];
@@ -193,41 +186,48 @@ void run_slurm(const SweepSpec& spec, bool submit, bool print) {
              spec.path("logs/"));
 }
 
-void run_sweep(const SweepArgs& a) {
+}  // namespace
+
+int run_sweep(const SweepArgs& a) {
   SweepSpec spec = load_sweep_spec(a.spec, this_binary());
   if (a.index && (a.submit || a.print || a.list || a.workers))
     throw std::invalid_argument("--index runs one row: it takes no --submit, --print, --list or --workers");
   prepare_sweep_dir(spec);
-  if (a.index) return run_index(spec, *a.index);
+  if (a.index) run_index(spec, *a.index);
   if (a.list) {
     fmt::print("{}", sweep_table_csv(spec));
-    return;
+    return 0;
   }
   if (a.backend == "slurm") {
     if (a.workers) throw std::invalid_argument("--workers is for --backend local");
-    return run_slurm(spec, a.submit, a.print);
+    run_slurm(spec, a.submit, a.print);
+    return 0;
   }
   if (a.submit || a.print) throw std::invalid_argument("--submit and --print are for --backend slurm");
   int workers = a.workers ? a.workers : std::max(1, static_cast<int>(std::thread::hardware_concurrency() / spec.threads));
-  if (int code = run_local(spec, workers); code != 0) throw CLI::RuntimeError(code);
+  return run_local(spec, workers);
 }
 
-}  // namespace
+void add_sweep_backend_options(CLI::App& command, SweepArgs& args) {
+  command.add_option("--backend", args.backend, "local: worker processes here; slurm: an array job script")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"local", "slurm"}));
+  command.add_option("--workers", args.workers, "Local runs at once (default: cores / threads)")->check(CLI::Range(1, 1024));
+  command.add_flag("--submit", args.submit, "slurm: submit the array job with sbatch");
+  command.add_flag("--print", args.print, "slurm: print the array job script");
+}
 
 void add_sweep_command(CLI::App& app) {
   auto args = std::make_shared<SweepArgs>();
   auto* sweep = app.add_subcommand("sweep", "Run a grid of configs and seeds: local workers or a Slurm array job");
   sweep->add_option("spec", args->spec, "Sweep spec (TOML; docs/workflow.md)")->required()->check(CLI::ExistingFile);
-  sweep->add_option("--backend", args->backend, "local: worker processes here; slurm: an array job script")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"local", "slurm"}));
-  sweep->add_option("--workers", args->workers, "Local runs at once (default: cores / threads)")->check(CLI::Range(1, 1024));
+  add_sweep_backend_options(*sweep, *args);
   sweep->add_option("--index", args->index, "Run row I only (what each array task calls); resumes its checkpoint")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
-  sweep->add_flag("--submit", args->submit, "slurm: submit the array job with sbatch");
-  sweep->add_flag("--print", args->print, "slurm: print the array job script");
   sweep->add_flag("--list", args->list, "Print the table of runs (CSV, each row's command) and stop");
-  sweep->callback([args] { run_sweep(*args); });
+  sweep->callback([args] {
+    if (int code = run_sweep(*args); code != 0) throw CLI::RuntimeError(code);
+  });
 }
 
 }  // namespace maac::app

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -99,6 +100,53 @@ std::string string_in(const toml::node& n, const std::string& where) {
   return s->get();
 }
 
+// A name that is also a directory name: no '/', no leading '.', nothing a shell quotes.
+bool plain_name(const std::string& name, std::string_view extra) {
+  static const std::string_view letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+  if (name.empty() || name[0] == '.') return false;
+  for (char c : name)
+    if (letters.find(c) == std::string_view::npos && extra.find(c) == std::string_view::npos) return false;
+  return true;
+}
+
+// [[variants]] tables: name = "...", set = ["key=value", ...] (as --set takes them).
+std::vector<std::pair<std::string, std::vector<std::string>>> read_variants(const toml::node& node, const std::string& src) {
+  auto list = node.as_array();
+  if (!list || list->empty() || !list->is_array_of_tables())
+    throw std::invalid_argument(src + ": 'variants': expected [[variants]] tables, each with a name and a set list");
+  std::vector<std::pair<std::string, std::vector<std::string>>> variants;
+  std::set<std::string> names;
+  for (size_t i = 0; i < list->size(); ++i) {
+    const toml::table& t = *list->get(i)->as_table();
+    std::string where = src + ": [[variants]] " + std::to_string(i);
+    for (const auto& [k, v] : t)
+      if (k.str() != "name" && k.str() != "set")
+        throw std::invalid_argument(where + ": unknown key '" + std::string(k.str()) + "' (expected name, set)");
+    if (!t.contains("name")) throw std::invalid_argument(where + ": expected a 'name'");
+    std::string name = string_in(*t.get("name"), where + " 'name'");
+    where = src + ": variant '" + name + "'";
+    if (!plain_name(name, "=+"))
+      throw std::invalid_argument(where + ": expected a name of letters, digits, '.', '_', '-', '=' or '+'");
+    if (!names.insert(name).second) throw std::invalid_argument(where + ": the name is listed twice");
+    std::vector<std::string> sets;
+    if (t.contains("set")) {
+      auto a = t.get("set")->as_array();
+      if (!a) throw std::invalid_argument(where + ": 'set': expected a list of \"key=value\" strings");
+      for (const toml::node& e : *a) {
+        std::string set = string_in(e, where + ": 'set'");
+        const std::string key = set.substr(0, set.find('='));
+        if (set.find('=') == std::string::npos || key.empty())
+          throw std::invalid_argument(where + ": 'set' entry '" + set + "': expected key=value");
+        if (key == rl::key::seed) throw std::invalid_argument(where + ": '" + key + "': list seeds in 'seeds'");
+        if (key == "run.threads") throw std::invalid_argument(where + ": '" + key + "': set 'threads' instead");
+        sets.push_back(set);
+      }
+    }
+    variants.emplace_back(std::move(name), std::move(sets));
+  }
+  return variants;
+}
+
 }  // namespace
 
 SweepSpec load_sweep_spec(const std::string& spec_file, const std::string& maac_binary) {
@@ -113,15 +161,14 @@ SweepSpec load_sweep_spec(const std::string& spec_file, const std::string& maac_
     throw std::invalid_argument("cannot parse sweep spec " + src + ":" + std::to_string(e.source().begin.line) + ": " +
                                 std::string(e.description()));
   }
-  static const std::set<std::string> known{"name", "config", "out", "seeds", "threads", "base", "grid", "slurm"};
+  static const std::set<std::string> known{"name", "config", "out", "seeds", "threads", "base", "grid", "variants", "slurm"};
   for (const auto& [k, v] : doc)
     if (!known.count(std::string(k.str())))
       throw std::invalid_argument(src + ": unknown key '" + std::string(k.str()) +
-                                  "' (expected name, config, out, seeds, threads, base, grid, slurm)");
+                                  "' (expected name, config, out, seeds, threads, base, grid, variants, slurm)");
 
   spec.name = doc.contains("name") ? string_in(*doc.get("name"), src + ": 'name'") : fs::path(src).stem().string();
-  if (spec.name.empty() || spec.name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
-                               std::string::npos || spec.name[0] == '.')
+  if (!plain_name(spec.name, ""))
     throw std::invalid_argument(src + ": name '" + spec.name + "': expected letters, digits, '.', '_' or '-'");
   std::string out = doc.contains("out") ? string_in(*doc.get("out"), src + ": 'out'") : "runs";
   spec.sweep_dir = (fs::absolute(out) / spec.name).lexically_normal().string();
@@ -162,6 +209,13 @@ SweepSpec load_sweep_spec(const std::string& spec_file, const std::string& maac_
     if (key == "run.threads") throw std::invalid_argument(src + ": [grid] '" + key + "': set 'threads' instead");
     spec.grid_keys.push_back(key);
   }
+  if (doc.contains("variants")) spec.variants = read_variants(*doc.get("variants"), src);
+  // A key both a variant and the grid set would have two values in one row.
+  for (const auto& [name, sets] : spec.variants)
+    for (const std::string& set : sets)
+      if (std::find(spec.grid_keys.begin(), spec.grid_keys.end(), set.substr(0, set.find('='))) != spec.grid_keys.end())
+        throw std::invalid_argument(src + ": variant '" + name + "' sets '" + set.substr(0, set.find('=')) +
+                                    "', which the grid also sets");
 
   if (auto slurm = doc["slurm"].as_table()) {
     for (const auto& [k, v] : *slurm) {
@@ -185,43 +239,52 @@ SweepSpec load_sweep_spec(const std::string& spec_file, const std::string& maac_
     throw std::invalid_argument(src + ": 'slurm': expected a table");
   }
 
-  // Rows: the grid's combinations (the first key varies slowest), each with every seed.
+  // Rows: the variants in order, each with the grid's combinations (the first key varies
+  // slowest), each with every seed. No variants: one unnamed variant that sets nothing.
   size_t combos = 1;
   for (const auto& g : grid) combos *= g.second.size();
   std::map<std::string, int64_t> dirs;
+  std::vector<std::pair<std::string, std::vector<std::string>>> variants = spec.variants;
+  if (variants.empty()) variants.emplace_back();
+  std::vector<std::vector<std::pair<std::string, std::string>>> combinations(combos);
   for (size_t c = 0; c < combos; ++c) {
-    std::vector<std::pair<std::string, std::string>> values;
     size_t rest = c;
     for (size_t k = grid.size(); k-- > 0;) {
-      values.emplace(values.begin(), grid[k].first, grid[k].second[rest % grid[k].second.size()]);
+      combinations[c].emplace(combinations[c].begin(), grid[k].first, grid[k].second[rest % grid[k].second.size()]);
       rest /= grid[k].second.size();
     }
-    for (int64_t seed : spec.seeds) {
-      SweepRow row;
-      row.index = static_cast<int64_t>(spec.rows.size());
-      row.seed = seed;
-      row.values = values;
-      row.dir = (values.empty() ? "" : dir_segment(values) + "/") + "s" + std::to_string(seed);
-      if (auto [it, fresh] = dirs.emplace(row.dir, row.index); !fresh)
-        throw std::invalid_argument(src + ": rows " + std::to_string(it->second) + " and " + std::to_string(row.index) +
-                                    " would share the directory '" + row.dir + "' (values differing only in odd characters)");
-      row.args = {"train", "--config", spec.path("base.toml")};
-      for (const auto& [k, v] : values) row.args.insert(row.args.end(), {"--set", k + "=" + v});
-      row.args.insert(row.args.end(), {"--seed", std::to_string(seed), "--out", spec.run_dir(row), "--quiet"});
-      // The row's config resolves now: a bad value fails the sweep before anything runs.
-      rl::Config check(rl::trainer_schema());
-      try {
-        check.merge_toml(spec.base_toml, spec.path("base.toml"));
-        for (const auto& [k, v] : values) check.set(k + "=" + v, src + ": [grid]");
-        check.set(std::string(rl::key::seed) + "=" + std::to_string(seed), src + ": 'seeds'");
-        rl::apply_ablation(check);
-        rl::training_options(check);
-      } catch (const std::exception& e) {
-        throw std::invalid_argument("row " + std::to_string(row.index) + " (" + row.dir + "): " + e.what());
-      }
-      spec.rows.push_back(std::move(row));
-    }
   }
+  for (const auto& [variant, variant_sets] : variants)
+    for (const auto& values : combinations)
+      for (int64_t seed : spec.seeds) {
+        SweepRow row;
+        row.index = static_cast<int64_t>(spec.rows.size());
+        row.seed = seed;
+        row.variant = variant;
+        row.values = values;
+        row.dir = (variant.empty() ? "" : variant + "/") + (values.empty() ? "" : dir_segment(values) + "/") + "s" +
+                  std::to_string(seed);
+        if (auto [it, fresh] = dirs.emplace(row.dir, row.index); !fresh)
+          throw std::invalid_argument(src + ": rows " + std::to_string(it->second) + " and " + std::to_string(row.index) +
+                                      " would share the directory '" + row.dir + "' (values differing only in odd characters)");
+        row.args = {"train", "--config", spec.path("base.toml")};
+        for (const std::string& set : variant_sets) row.args.insert(row.args.end(), {"--set", set});
+        for (const auto& [k, v] : values) row.args.insert(row.args.end(), {"--set", k + "=" + v});
+        row.args.insert(row.args.end(), {"--seed", std::to_string(seed), "--out", spec.run_dir(row), "--quiet"});
+        // The row's config resolves now: a bad value fails the sweep before anything runs.
+        rl::Config check(rl::trainer_schema());
+        try {
+          check.merge_toml(spec.base_toml, spec.path("base.toml"));
+          for (const std::string& set : variant_sets) check.set(set, src + ": variant '" + variant + "'");
+          for (const auto& [k, v] : values) check.set(k + "=" + v, src + ": [grid]");
+          check.set(std::string(rl::key::seed) + "=" + std::to_string(seed), src + ": 'seeds'");
+          rl::apply_ablation(check);
+          rl::training_options(check);
+        } catch (const std::exception& e) {
+          throw std::invalid_argument("row " + std::to_string(row.index) + " (" + row.dir + "): " + e.what());
+        }
+        spec.rows.push_back(std::move(row));
+      }
   return spec;
 }
 
@@ -245,10 +308,12 @@ std::string shell_command(const std::vector<std::string>& argv) {
 
 std::string sweep_table_csv(const SweepSpec& spec) {
   std::vector<std::vector<std::string>> lines{{"index", "dir", "seed"}};
+  if (!spec.variants.empty()) lines[0].push_back("variant");
   lines[0].insert(lines[0].end(), spec.grid_keys.begin(), spec.grid_keys.end());
   lines[0].push_back("command");
   for (const SweepRow& row : spec.rows) {
     std::vector<std::string> cells{std::to_string(row.index), row.dir, std::to_string(row.seed)};
+    if (!spec.variants.empty()) cells.push_back(row.variant);
     for (const auto& kv : row.values) cells.push_back(kv.second);
     cells.push_back(shell_command(row_argv(spec, row)));
     lines.push_back(std::move(cells));

@@ -11,6 +11,7 @@ namespace maac::app {
 struct SweepRow {
   int64_t index = 0;
   int64_t seed = 0;
+  std::string variant;                                      // the [[variants]] name ("" without variants)
   std::vector<std::pair<std::string, std::string>> values;  // grid key -> value as --set takes it
   std::string dir;                                          // run directory, relative to the sweep directory
   std::vector<std::string> args;                            // `maac train` arguments (no program, no --resume)
@@ -24,6 +25,9 @@ struct SweepSpec {
   int64_t threads = 1;    // run.threads of every row (and Slurm's --cpus-per-task)
   std::string base_toml;  // the resolved base config every row starts from (base.toml)
   std::vector<std::string> grid_keys;
+  // [[variants]]: named sets of `key=value` assignments, not a product of keys (the
+  // paper's ablations); every variant runs the whole grid. Empty: the grid alone.
+  std::vector<std::pair<std::string, std::vector<std::string>>> variants;
   std::vector<int64_t> seeds;
   std::vector<SweepRow> rows;
   std::vector<std::string> slurm_options;  // extra #SBATCH lines, e.g. "--time=02:00:00"
@@ -38,7 +42,8 @@ struct SweepSpec {
 // the working directory, `config` against the spec's folder.
 SweepSpec load_sweep_spec(const std::string& spec_path, const std::string& maac_binary);
 
-// The table written to <sweep>/table.csv: index, dir, seed, one column per grid key, command.
+// The table written to <sweep>/table.csv: index, dir, seed, variant (when the spec has
+// variants), one column per grid key, command.
 std::string sweep_table_csv(const SweepSpec& spec);
 // One shell word per argument, quoted only where needed.
 std::string shell_command(const std::vector<std::string>& argv);

@@ -132,3 +132,55 @@ TEST_CASE("the array job script runs each row through --index, requeueable") {
     REQUIRE_THAT(script, Contains(line));
   REQUIRE_THAT(script, Contains("exec /bin/maac sweep " + spec_path + " --index \"$SLURM_ARRAY_TASK_ID\"\n"));
 }
+
+TEST_CASE("variants: named sets of assignments, each with the whole grid and every seed") {
+  TempDir t;
+  std::string spec_path = t.write("s.toml", "out = '" + (t.path / "runs").string() +
+                                                "'\nseeds = [0, 1]\n[grid]\n\"train.gamma\" = [0.9, 1.0]\n"
+                                                "[[variants]]\nname = \"none\"\n"
+                                                "[[variants]]\nname = \"H=1\"\nset = [\"actor.horizon=1\", \"ablation=no_steve\"]\n");
+  SweepSpec s = load_sweep_spec(spec_path, "/bin/maac");
+  REQUIRE(s.variants.size() == 2);
+  REQUIRE(s.rows.size() == 8);
+  const char* dirs[] = {"none/train.gamma=0.9/s0", "none/train.gamma=0.9/s1", "none/train.gamma=1.0/s0",
+                        "none/train.gamma=1.0/s1", "H=1/train.gamma=0.9/s0",  "H=1/train.gamma=0.9/s1",
+                        "H=1/train.gamma=1.0/s0",  "H=1/train.gamma=1.0/s1"};
+  for (size_t i = 0; i < 8; ++i) {
+    INFO(i);
+    REQUIRE(s.rows[i].dir == dirs[i]);
+    REQUIRE(s.rows[i].variant == (i < 4 ? "none" : "H=1"));
+  }
+  // The variant's assignments come before the grid's, in the order listed.
+  REQUIRE(maac::app::shell_command(maac::app::row_argv(s, s.rows[5])) ==
+          "/bin/maac train --config " + s.sweep_dir + "/base.toml --set actor.horizon=1 --set ablation=no_steve "
+          "--set train.gamma=0.9 --seed 1 --out " + s.sweep_dir + "/H=1/train.gamma=0.9/s1 --quiet");
+  REQUIRE_THAT(maac::app::sweep_table_csv(s), Contains("index,dir,seed,variant,train.gamma,command\n") &&
+                                                  Contains("\n5,H=1/train.gamma=0.9/s1,1,H=1,0.9,/bin/maac train"));
+  maac::rl::Config c = row_config(s, 5);
+  REQUIRE(c.integer("actor.horizon") == 1);
+  REQUIRE(c.text("ablation") == "no_steve");
+  REQUIRE(row_config(s, 0).text("ablation") == "none");
+}
+
+TEST_CASE("bad variants are errors naming the variant") {
+  TempDir t;
+  auto error_of = [&](const std::string& variants) {
+    try {
+      load_sweep_spec(t.write("bad.toml", "seeds = [0]\n" + variants), "/bin/maac");
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  REQUIRE_THAT(error_of("variants = [1]\n"), Contains("expected [[variants]] tables"));
+  REQUIRE_THAT(error_of("[[variants]]\nset = []\n"), Contains("expected a 'name'"));
+  REQUIRE_THAT(error_of("[[variants]]\nname = \"a/b\"\n"), Contains("variant 'a/b': expected a name"));
+  REQUIRE_THAT(error_of("[[variants]]\nname = \"a\"\n[[variants]]\nname = \"a\"\n"), Contains("variant 'a': the name is listed twice"));
+  REQUIRE_THAT(error_of("[[variants]]\nname = \"a\"\nsets = []\n"), Contains("unknown key 'sets'"));
+  REQUIRE_THAT(error_of("[[variants]]\nname = \"a\"\nset = [\"actor.horizon\"]\n"), Contains("'actor.horizon': expected key=value"));
+  REQUIRE_THAT(error_of("[[variants]]\nname = \"a\"\nset = [\"seed=3\"]\n"), Contains("list seeds in 'seeds'"));
+  REQUIRE_THAT(error_of("[[variants]]\nname = \"a\"\nset = [\"ablation=h1\"]\n"),
+               Contains("row 0 (a/s0)") && Contains("'ablation' = 'h1'"));
+  REQUIRE_THAT(error_of("[grid]\n\"actor.horizon\" = [1]\n[[variants]]\nname = \"a\"\nset = [\"actor.horizon=2\"]\n"),
+               Contains("variant 'a' sets 'actor.horizon', which the grid also sets"));
+}
