@@ -113,7 +113,7 @@ TEST_CASE("algo = steve: the actor never reads the model (a NaN model leaves its
   }
 }
 
-TEST_CASE("algo = svg1: a checkpoint holds V, its target and optimiser; the next update after a load is identical") {
+TEST_CASE("algo = svg1: a checkpoint holds V, its target and optimiser, and the next update after a load is identical") {
   auto agent = make_agent("svg1", 7);
   REQUIRE(agent->value() != nullptr);
   REQUIRE(agent->uses_model());

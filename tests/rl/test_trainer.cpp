@@ -102,7 +102,7 @@ TEST_CASE("a resumed run continues exactly as an uninterrupted one") {
   }
 }
 
-TEST_CASE("steve and svg1 fit the model but keep no model data; their actors learn from real batches") {
+TEST_CASE("steve and svg1 fit the model but keep no model data, so their actors learn from real batches") {
   for (std::string algo : {"steve", "svg1"}) {
     INFO("algo " << algo);
     Config c = tiny_config(algo);
