@@ -688,7 +688,7 @@ struct RealBatch {
 // From rl/svg_objective.hpp: J_i = r(s, a, s') + gamma alive(s') V(s') - alpha log pi(a|s),
 // a = pi(s; eps), s' = f_m(s, a, xi), xi inferred from the observed transition.
 Vec svg1_returns_ref(Problem& P, ValueFunction<double>& V, const RewardRef& reward, const RealBatch& b,
-                     const SvgNoise<double>& z, double gamma, ModelNoiseScale noise) {
+                     const SvgNoise<double>& z, double gamma, ModelNoiseScale noise, int64_t* ended = nullptr) {
   Vec J;
   for (int64_t i = 0; i < kN; ++i) {
     const Vec s = row(b.s, i, kObs);
@@ -697,6 +697,7 @@ Vec svg1_returns_ref(Problem& P, ValueFunction<double>& V, const RewardRef& rewa
     const auto pi = P.pi(s, row(z.action_eps, i, kAct));
     const Vec s2 = P.step(s, pi.a, m, xi, noise);
     const double alive = reward.alive(s2) ? 1.0 : 0.0;
+    if (ended) *ended += alive == 0.0 ? 1 : 0;
     J.push_back(reward.r(s, pi.a, s2) + gamma * alive * value_ref(V, s2, false) - kAlpha * pi.log_prob);
   }
   return J;
@@ -756,7 +757,10 @@ TEST_CASE("SVG(1) actor loss and its policy gradient equal a plain float64 loop"
         return obj.returns.to_host();
       };
       const Vec J = run();
-      const Vec want = svg1_returns_ref(P, V, ref, b, z, gamma, noise);
+      int64_t ended = 0;
+      const Vec want = svg1_returns_ref(P, V, ref, b, z, gamma, noise, &ended);
+      // The terminating reward ends some rows' model step and not others.
+      if (above > 0.0) CHECK((ended > 0 && ended < kN));
       double loss_ref = 0.0;
       for (int64_t i = 0; i < kN; ++i) {
         require_near(J[size_t(i)], want[size_t(i)], "J row " + std::to_string(i));
