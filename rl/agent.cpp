@@ -58,6 +58,17 @@ Agent::Agent(int64_t obs_dim, int64_t act_dim, AgentOptions options, std::unique
     to_device(model_->parameters(), options.device);
     model_trainer_ = std::make_unique<DynamicsTrainer<float>>(*model_, options.model_training);
   }
+  if (options.algorithm == Algorithm::steve && options.critic_target != CriticTarget::steve)
+    throw std::invalid_argument("Agent: algo = steve with critic.target = td, expected critic.target = steve (the "
+                                "STEVE baseline's critic is its STEVE target)");
+  if (options.algorithm == Algorithm::svg1) {
+    // V has the critic's sizes and learning rate and the same Polyak rate.
+    value_ = std::make_unique<ValueFunction<float>>(obs_dim, options.critic, init_rng_);
+    value_adam_ = std::make_unique<Adam<float>>(moved(value_->parameters(), options.device), AdamOptions{options.critic_lr});
+    to_device(value_->target_parameters(), options.device);
+    value_guarded_step_ = std::make_unique<GuardedStep<float>>(*value_adam_, clip_setting(options.grad_clip),
+                                                               GuardedStep<float>::Decide::on_host, "Agent (value)");
+  }
   if (options.device == Device::cuda && options.cuda_graphs) build_graphs(seed);
 }
 
@@ -66,9 +77,15 @@ Agent::~Agent() = default;
 void Agent::build_graphs(uint64_t seed) {
   std::string actor = "actor op by op (", critic = "critic op by op (";
   // The actor: MAAC's pathwise update. The graph evaluates all members then selects (the
-  // same values as routed, which needs host routing); SAC and MBPO actors stay op by op.
+  // same values as routed, which needs host routing); SAC, MBPO, STEVE and SVG(1) actors
+  // stay op by op. The STEVE baseline's critic is captured as MAAC's is.
   // Both graphs clip on the device when grad_clip > 0 (anything else is off, as op by op).
   const double clip = clip_setting(options_.grad_clip);
+  if (options_.algorithm == Algorithm::svg1) {
+    // SVG(1) trains V, not the twin critic: its actor and value steps both run op by op.
+    graph_summary_ = actor + "only the MAAC actor is captured); value op by op (the SVG(1) value step is not captured)";
+    return;
+  }
   if (options_.algorithm != Algorithm::maac) {
     actor += "only the MAAC actor is captured)";
   } else {
@@ -83,7 +100,7 @@ void Agent::build_graphs(uint64_t seed) {
       actor += why + ")";
     }
   }
-  const bool steve = options_.algorithm == Algorithm::maac && options_.critic_target == CriticTarget::steve;
+  const bool steve = steve_critic();
   if (steve && !reward_->capturable()) {
     critic += "the reward model reads values on the host: RewardModel::capturable() is false)";
   } else if (steve && options_.steve.members > 0 && options_.steve.members < model_->members()) {

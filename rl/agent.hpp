@@ -1,6 +1,7 @@
 // The learner of one run: policy, twin critic, entropy temperature and (for model-based
 // algorithms) the dynamics ensemble, with their optimisers. One object serves MAAC,
-// SAC and MBPO and the paper's ablations; AgentOptions says which.
+// SAC, MBPO, the STEVE and SVG(1) baselines and the paper's ablations; AgentOptions says
+// which.
 #pragma once
 #include <memory>
 
@@ -16,13 +17,20 @@
 #include "rl/policy.hpp"
 #include "rl/replay_buffer.hpp"
 #include "rl/reward_model.hpp"
+#include "rl/svg_objective.hpp"
 #include "rl/temperature.hpp"
+#include "rl/value_function.hpp"
 
 namespace maac::rl {
 
 // MAAC: pathwise H-step actor through the model, STEVE or TD critic, model data.
 // SAC: model-free. MBPO: model rollouts for data, SAC actor, TD critic.
-enum class Algorithm { maac, sac, mbpo };
+// STEVE (Buckman et al. 2018): SAC actor on real data only, critic on real data with STEVE
+//   targets through the fitted ensemble; no model data, no pathwise gradient.
+// SVG(1) (Heess et al. 2015): a state value V by TD on real data; the actor's gradient
+//   through one model step with noise inferred from the observed next state
+//   (rl/svg_objective.hpp). The twin critic is kept but unused.
+enum class Algorithm { maac, sac, mbpo, steve, svg1 };
 enum class CriticTarget { td, steve };
 
 struct AgentOptions {
@@ -88,7 +96,17 @@ class Agent {
         uint64_t seed);
   ~Agent();
 
+  // Fits the dynamics ensemble (every algorithm but SAC).
   bool uses_model() const { return options_.algorithm != Algorithm::sac; }
+  // Rolls the ensemble out into model data for the batches (MAAC, MBPO).
+  bool rolls_out_model() const {
+    return options_.algorithm == Algorithm::maac || options_.algorithm == Algorithm::mbpo;
+  }
+  // The critic learns from STEVE targets (algo steve always; MAAC with critic.target = steve).
+  bool steve_critic() const {
+    return options_.algorithm == Algorithm::steve ||
+           (options_.algorithm == Algorithm::maac && options_.critic_target == CriticTarget::steve);
+  }
   const AgentOptions& options() const { return options_; }
   int64_t obs_dim() const { return obs_; }
   int64_t act_dim() const { return act_; }
@@ -101,6 +119,7 @@ class Agent {
   SquashedGaussianPolicy<float>& policy() { return policy_; }
   TwinCritic<float>& critic() { return critic_; }
   DynamicsModel<float>* model() { return model_.get(); }
+  ValueFunction<float>* value() { return value_.get(); }  // SVG(1)'s V; null for the others
   const RewardModel<float>& reward_model() const { return *reward_; }
 
   // obs [n, obs] -> actions [n, act] in (-1, 1): sampled, or tanh(mu) when deterministic.
@@ -133,6 +152,7 @@ class Agent {
   template <class Visitor> void visit_state(Visitor& v);
   double critic_step(const TransitionBatch& b, Rng& rng, bool* ok, bool* targets_updated);
   double actor_step(const TransitionBatch& b, Rng& rng, bool* ok, UpdateStats& stats);
+  double value_step(const TransitionBatch& b, Rng& rng, bool* ok);  // SVG(1): V's TD step
 
   int64_t obs_, act_;
   AgentOptions options_;
@@ -143,6 +163,11 @@ class Agent {
   EntropyTemperature<float> temperature_;
   std::unique_ptr<DynamicsModel<float>> model_;
   std::unique_ptr<DynamicsTrainer<float>> model_trainer_;
+  // SVG(1) only, built after everything else so other algorithms draw the same initial
+  // weights as before it existed.
+  std::unique_ptr<ValueFunction<float>> value_;
+  std::unique_ptr<Adam<float>> value_adam_;
+  std::unique_ptr<GuardedStep<float>> value_guarded_step_;
   Adam<float> policy_adam_;
   Adam<float> critic_adam_;
   // The op-by-op updates' clip, finite check and step (decided on the host); the graphs

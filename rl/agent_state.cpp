@@ -90,6 +90,11 @@ template <class Visitor> void Agent::visit_state(Visitor& v) {
     v.table("model_norm.out_std", model_->target_normalizer().std);
     v.elites("model.elites", *model_);
   }
+  if (value_) {  // SVG(1) only: other algorithms' checkpoints have no such entries
+    v.params("value", value_->parameters());
+    v.params("value_target", value_->target_parameters());
+    v.adam("value_adam", *value_adam_);
+  }
   if (actor_graph_) v.noise("graphs.actor_noise", actor_graph_->noise());
   if (critic_graph_) v.noise("graphs.critic_noise", critic_graph_->noise());
 }

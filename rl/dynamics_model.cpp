@@ -169,6 +169,21 @@ Var<T> DynamicsModel<T>::next_state_rows(Tape<T>& tape, Var<T> s, Var<T> a, cons
 }
 
 template <class T>
+Var<T> DynamicsModel<T>::infer_noise_rows(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> y,
+                                          const std::vector<int32_t>& member_of_row, EnsembleEvaluation evaluation,
+                                          ModelNoiseScale noise) {
+  if (y.shape() != Shape{s.rows(), out_dim()})
+    throw std::invalid_argument("DynamicsModel::infer_noise_rows: y " + y.shape().str() + ", expected [" +
+                                std::to_string(s.rows()) + ", " + std::to_string(out_dim()) + "]");
+  check_sample("infer_noise_rows", s, a, tape.filled(Shape{s.rows(), out_dim()}, T(0)));
+  // The noise is data, not a function of any parameter: no gradient flows through it.
+  NoGrad<T> off(tape);
+  Prediction p = predict_rows(tape, concat_cols<T>({s, a}), member_of_row, evaluation);
+  Var<T> z = mul(sub(y, out_norm_.mean_rows(tape, member_of_row)), out_norm_.inv_std_rows(tape, member_of_row));
+  return mul(sub(z, p.mean), exp(scale(noise_scale(p.log_var, noise), -1.0)));
+}
+
+template <class T>
 Var<T> DynamicsModel<T>::next_state_all(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> eps, ModelNoiseScale noise) {
   const int64_t M = members();
   const int64_t n = s.rows();

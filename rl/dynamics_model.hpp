@@ -66,6 +66,13 @@ class DynamicsModel {
   Var<T> next_state_rows(Tape<T>& tape, Var<T> s, Var<T> a, const std::vector<int32_t>& member_of_row, Var<T> eps,
                          EnsembleEvaluation evaluation = EnsembleEvaluation::routed,
                          ModelNoiseScale noise = ModelNoiseScale::std_dev);
+  // The inverse of sample_rows: the noise with which row i's member reproduces an observed
+  // raw target y [n, out] (e.g. [s' - s (, r)] of a real transition), eps = (norm_m(y) -
+  // mu_m(s, a)) / scale_m(s, a) in the normalised target space. Built under NoGrad, so it
+  // is a constant: sample_rows with it returns y (to rounding).  -> [n, out]
+  Var<T> infer_noise_rows(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> y, const std::vector<int32_t>& member_of_row,
+                          EnsembleEvaluation evaluation = EnsembleEvaluation::routed,
+                          ModelNoiseScale noise = ModelNoiseScale::std_dev);
   // Every member on its own rows: s [M, n, obs], a [M, n, act], eps [M, n, out] -> s' [M, n, obs];
   // or s [n, obs], a [n, act] read by every member (the same rows for all).
   Var<T> next_state_all(Tape<T>& tape, Var<T> s, Var<T> a, Var<T> eps,

@@ -190,6 +190,10 @@ void MpcPlanner::plan(const float* obs, int64_t n, float* actions) {
 AgentPlanner::AgentPlanner(Agent& agent, MpcOptions options) {
   if (!agent.uses_model() || agent.model() == nullptr)
     throw std::invalid_argument("MPC needs the agent's dynamics ensemble: this checkpoint's algorithm has none (sac)");
+  if (agent.options().algorithm == Algorithm::svg1)
+    throw std::invalid_argument(
+        "MPC scores plans with the twin critic, which this checkpoint's algorithm (svg1) does not train: it learns a "
+        "state value V");
   options.gamma = agent.options().gamma;
   dynamics_ = std::make_unique<EnsembleMeanDynamics>(*agent.model());
   planner_ = std::make_unique<MpcPlanner>(options, agent.policy(), agent.critic(), agent.reward_model(), *dynamics_);

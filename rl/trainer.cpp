@@ -121,7 +121,8 @@ Trainer::Trainer(const Config& config, std::string out_dir, bool resume, bool qu
   const int64_t obs = env_->obs_dim(), act = env_->act_dim();
   agent_ = std::make_unique<Agent>(obs, act, agent_options(config_), std::make_unique<EnvRewardModel>(*env_), options_.seed);
   real_ = std::make_unique<ReplayBuffer>(options_.real_buffer, obs, act);
-  if (agent_->uses_model()) model_ = std::make_unique<ReplayBuffer>(options_.model_buffer, obs, act);
+  // Model data only for the algorithms that roll the model out (STEVE and SVG(1) fit it only).
+  if (agent_->rolls_out_model()) model_ = std::make_unique<ReplayBuffer>(options_.model_buffer, obs, act);
   state_ = std::make_unique<State>(options_.seed);
   phase_ = std::make_unique<PhaseMarker>();
   phase_->enter("startup");
@@ -311,7 +312,7 @@ void Trainer::begin_iteration() {
 
 void Trainer::end_collection() {
   State& st = *state_;
-  st.phase = model_ ? State::fit : State::blocks;
+  st.phase = agent_->uses_model() ? State::fit : State::blocks;
   st.block = 0;
   st.block_updates = 0;
   st.block_rolled_out = 0;

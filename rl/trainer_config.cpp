@@ -11,7 +11,11 @@ namespace {
 using config::Name;
 
 // One name table per enum: the schema's choices and the reader's conversion both use it.
-constexpr Name<Algorithm> kAlgorithms[] = {{"maac", Algorithm::maac}, {"sac", Algorithm::sac}, {"mbpo", Algorithm::mbpo}};
+constexpr Name<Algorithm> kAlgorithms[] = {{"maac", Algorithm::maac},
+                                           {"sac", Algorithm::sac},
+                                           {"mbpo", Algorithm::mbpo},
+                                           {"steve", Algorithm::steve},
+                                           {"svg1", Algorithm::svg1}};
 constexpr Name<Device> kDevices[] = {{"cpu", Device::cpu}, {"cuda", Device::cuda}};
 constexpr Name<Unary> kActivations[] = {{"relu", Unary::relu}, {"tanh", Unary::tanh}, {"silu", Unary::silu}};
 constexpr Name<ModelNoiseScale> kNoiseScales[] = {{"std", ModelNoiseScale::std_dev}, {"variance", ModelNoiseScale::variance}};
@@ -65,7 +69,8 @@ auto layer_width(Hidden hidden) {
 
 config::BoundSchema<TrainingOptions> make_bindings() {
   config::BoundSchema<TrainingOptions> s;
-  s.choice(key::algo, Algorithm::maac, kAlgorithms, "maac: pathwise H-step actor; sac: model-free; mbpo: model data + SAC actor",
+  s.choice(key::algo, Algorithm::maac, kAlgorithms, "maac: pathwise H-step actor; sac: model-free; mbpo: model data + SAC actor; steve: SAC actor on real data, "
+           "STEVE critic targets; svg1: one model step with inferred noise, a state value V",
            FIELD(agent.algorithm))
       .unbound_choice(key::ablation, Ablation::none, kAblations, "the paper's ablations, applied on top of the other keys")
       .integer(key::seed, 0, 0, 1ll << 62, "seeds networks, data and noise", FIELD(trainer.seed))

@@ -133,7 +133,7 @@ int64_t Trainer::diagnostic_horizon() const {
 void Trainer::log_iteration() {
   State& st = *state_;
   auto mean_or_nan = [](double sum, int64_t n) { return n > 0 ? sum / static_cast<double>(n) : NAN; };
-  const bool fitted = model_ != nullptr;
+  const bool fitted = agent_->uses_model();
   const std::vector<double> row{static_cast<double>(st.iteration), static_cast<double>(st.env_steps), st.elapsed(),
        static_cast<double>(st.updates), static_cast<double>(st.skipped), fitted ? double(st.fit_epochs) : NAN,
        fitted ? double(st.fit_early_stop) : NAN, fitted ? double(st.fit_train_rows) : NAN,

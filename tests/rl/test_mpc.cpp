@@ -302,4 +302,8 @@ TEST_CASE("MPC on an agent: routed mean ensemble, one candidate gives the agent'
   ao.algorithm = Algorithm::sac;
   Agent sac(2, 1, ao, std::make_unique<EnvRewardModel>(env), 7);
   REQUIRE_THROWS_WITH(AgentPlanner(sac, paper_options()), Catch::Contains("sac"));
+  // SVG(1) has a model but no trained Q to score the plans' ends.
+  ao.algorithm = Algorithm::svg1;
+  Agent svg1(2, 1, ao, std::make_unique<EnvRewardModel>(env), 7);
+  REQUIRE_THROWS_WITH(AgentPlanner(svg1, paper_options()), Catch::Contains("svg1"));
 }

@@ -1,8 +1,9 @@
 // Values of whole objectives against independent float64 loops written here: the MAAC
 // policy objective (H = 2, K = 2) and the critic targets (TD, STEVE's per-horizon means,
-// variances, weights and target). The references read the weights out of the parameters
-// and write the math from docs/maac.md with <cmath> only: no tape, no ops, no kernels,
-// no math:: helpers. Agreement within 1e-10 relative.
+// variances, weights and target), and SVG(1)'s inferred noise, actor loss and value
+// target. The references read the weights out of the parameters and write the math from
+// docs/maac.md (SVG(1): rl/svg_objective.hpp) with <cmath> only: no tape, no ops, no
+// kernels, no math:: helpers. Agreement within 1e-10 relative.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 
 #include "rl/critic_targets.hpp"
 #include "rl/maac_objective.hpp"
+#include "rl/svg_objective.hpp"
 
 using namespace maac;
 using namespace maac::rl;
@@ -623,4 +625,202 @@ TEST_CASE("STEVE per-horizon means, variances, weights and targets equal plain f
           }
         }
   REQUIRE(rollout_terminated);
+}
+
+// ---------------------------------------------------------------- SVG(1) references
+namespace {
+
+// Member m's Gaussian over the normalised target at (s, a): mean and bounded log-variance
+// (the math of Problem::step, stopped before sampling).
+struct Gaussian {
+  Vec mean, log_var;
+};
+Gaussian model_gaussian(Problem& P, const Vec& s, const Vec& a, int64_t m) {
+  const auto& in = P.model.input_normalizer();
+  Vec x = cat(s, a);
+  for (int64_t k = 0; k < kObs + kAct; ++k)
+    x[size_t(k)] = (x[size_t(k)] - in.mean[size_t(m * (kObs + kAct) + k)]) / in.std[size_t(m * (kObs + kAct) + k)];
+  const Vec out = mlp(P.model.network().parameters(), x, Unary::silu, m);
+  const Vec& hi = P.model.max_log_var().value().host();
+  const Vec& lo = P.model.min_log_var().value().host();
+  Gaussian g;
+  for (int64_t c = 0; c < kObs; ++c) {
+    const double u = hi[size_t(c)] - softplus(hi[size_t(c)] - out[size_t(kObs + c)]);
+    g.mean.push_back(out[size_t(c)]);
+    g.log_var.push_back(lo[size_t(c)] + softplus(u - lo[size_t(c)]));
+  }
+  return g;
+}
+
+// xi = (norm_m(s' - s) - mu_m(s, a)) / exp(scale), scale = logvar / 2 (std) or logvar.
+Vec inferred_noise_ref(Problem& P, const Vec& s, const Vec& a, const Vec& s_next, int64_t m, ModelNoiseScale noise) {
+  const auto& outn = P.model.target_normalizer();
+  const Gaussian g = model_gaussian(P, s, a, m);
+  Vec xi;
+  for (int64_t c = 0; c < kObs; ++c) {
+    const double z = (s_next[size_t(c)] - s[size_t(c)] - outn.mean[size_t(m * kObs + c)]) / outn.std[size_t(m * kObs + c)];
+    const double scale = noise == ModelNoiseScale::std_dev ? 0.5 * g.log_var[size_t(c)] : g.log_var[size_t(c)];
+    xi.push_back((z - g.mean[size_t(c)]) / std::exp(scale));
+  }
+  return xi;
+}
+
+double value_ref(ValueFunction<double>& V, const Vec& s, bool target) {
+  return mlp(target ? V.target_parameters() : V.parameters(), s, Unary::relu)[0];
+}
+
+// A batch of real transitions: s, a_obs, r_obs, s'_obs, terminated.
+struct RealBatch {
+  Vec s, a, r, s_next, alive;
+  explicit RealBatch(Rng& rng)
+      : s(rng.normal_vector<double>(kN * kObs)),
+        r(rng.normal_vector<double>(kN)),
+        s_next(rng.normal_vector<double>(kN * kObs)),
+        alive{1, 0, 1} {
+    for (int64_t i = 0; i < kN * kAct; ++i) a.push_back(rng.uniform(-0.9, 0.9));
+  }
+  RealTransitions<double> on(Tape<double>& tape) const {
+    return {tape.constant(Shape{kN, kObs}, s.data()), tape.constant(Shape{kN, kAct}, a.data()),
+            tape.constant(Shape{kN, 1}, r.data()), tape.constant(Shape{kN, kObs}, s_next.data())};
+  }
+};
+
+// From rl/svg_objective.hpp: J_i = r(s, a, s') + gamma alive(s') V(s') - alpha log pi(a|s),
+// a = pi(s; eps), s' = f_m(s, a, xi), xi inferred from the observed transition.
+Vec svg1_returns_ref(Problem& P, ValueFunction<double>& V, const RewardRef& reward, const RealBatch& b,
+                     const SvgNoise<double>& z, double gamma, ModelNoiseScale noise, int64_t* ended = nullptr) {
+  Vec J;
+  for (int64_t i = 0; i < kN; ++i) {
+    const Vec s = row(b.s, i, kObs);
+    const int64_t m = z.members[size_t(i)];
+    const Vec xi = inferred_noise_ref(P, s, row(b.a, i, kAct), row(b.s_next, i, kObs), m, noise);
+    const auto pi = P.pi(s, row(z.action_eps, i, kAct));
+    const Vec s2 = P.step(s, pi.a, m, xi, noise);
+    const double alive = reward.alive(s2) ? 1.0 : 0.0;
+    if (ended) *ended += alive == 0.0 ? 1 : 0;
+    J.push_back(reward.r(s, pi.a, s2) + gamma * alive * value_ref(V, s2, false) - kAlpha * pi.log_prob);
+  }
+  return J;
+}
+
+}  // namespace
+
+TEST_CASE("SVG(1) inferred noise equals a plain float64 loop and reproduces the observed next state") {
+  Problem P;
+  Rng rng(61);
+  const RealBatch b(rng);
+  const std::vector<int32_t> members{2, 0, 2};
+  for (EnsembleEvaluation evaluation : {EnsembleEvaluation::routed, EnsembleEvaluation::all_then_select})
+    for (ModelNoiseScale noise : {ModelNoiseScale::std_dev, ModelNoiseScale::variance}) {
+      CAPTURE(int(evaluation), int(noise));
+      Tape<double> tape;
+      const RealTransitions<double> t = b.on(tape);
+      Var<double> xi = P.model.infer_noise_rows(tape, t.s, t.a, sub(t.s_next, t.s), members, evaluation, noise);
+      REQUIRE_FALSE(xi.requires_grad());
+      Var<double> s2 = P.model.next_state_rows(tape, t.s, t.a, members, xi, evaluation, noise);
+      for (int64_t i = 0; i < kN; ++i) {
+        const Vec want = inferred_noise_ref(P, row(b.s, i, kObs), row(b.a, i, kAct), row(b.s_next, i, kObs),
+                                            members[size_t(i)], noise);
+        for (int64_t c = 0; c < kObs; ++c) {
+          const std::string at = "row " + std::to_string(i) + ", column " + std::to_string(c);
+          require_near(xi.value()[i * kObs + c], want[size_t(c)], "xi " + at);
+          require_near(s2.value()[i * kObs + c], b.s_next[size_t(i * kObs + c)], "reproduced s' " + at);
+        }
+      }
+    }
+}
+
+TEST_CASE("SVG(1) actor loss and its policy gradient equal a plain float64 loop") {
+  Problem P;
+  Rng rng(67);
+  ValueFunction<double> V(kObs, Problem::critic_options(), rng);
+  const RealBatch b(rng);
+  const double gamma = 0.9;
+  for (ModelNoiseScale noise : {ModelNoiseScale::std_dev, ModelNoiseScale::variance})
+    for (double above : {0.0, 1.2}) {
+      CAPTURE(int(noise), above);
+      QuadraticReward<double> reward(0.5, 0.1, 1.0, above);
+      const RewardRef ref = quadratic_ref(0.5, 0.1, 1.0, above);
+      const SvgNoise<double> z = SvgNoise<double>::draw(kN, P.model, kAct, rng);
+      SvgObjectiveOptions o;
+      o.gamma = gamma;
+      o.model_noise = noise;
+      double loss = NAN;
+      auto run = [&] {
+        Tape<double> tape;
+        zero_grad(P.policy.parameters());
+        zero_grad(P.model.parameters());
+        zero_grad(V.parameters());
+        SvgObjective<double> obj = svg1_policy_objective(tape, b.on(tape), P.policy, P.model, V, reward, kAlpha, z, o);
+        tape.backward(obj.loss);
+        loss = obj.loss.item();
+        return obj.returns.to_host();
+      };
+      const Vec J = run();
+      int64_t ended = 0;
+      const Vec want = svg1_returns_ref(P, V, ref, b, z, gamma, noise, &ended);
+      // The terminating reward ends some rows' model step and not others.
+      if (above > 0.0) CHECK((ended > 0 && ended < kN));
+      double loss_ref = 0.0;
+      for (int64_t i = 0; i < kN; ++i) {
+        require_near(J[size_t(i)], want[size_t(i)], "J row " + std::to_string(i));
+        loss_ref -= want[size_t(i)] / double(kN);
+      }
+      require_near(loss, loss_ref, "loss");
+      // The gradient reaches the policy only, and equals central differences of the loop
+      // (xi depends on the model and the data alone, so it stays fixed under them).
+      for (Parameter<double>* p : P.model.parameters())
+        for (double g : p->grad().host()) REQUIRE(g == 0.0);
+      for (Parameter<double>* p : V.parameters())
+        for (double g : p->grad().host()) REQUIRE(g == 0.0);
+      for (Parameter<double>* p : P.policy.parameters()) {
+        const Vec grad = p->grad().host();
+        for (size_t k = 0; k < grad.size(); ++k) {
+          double& w = p->value().host()[k];
+          const double w0 = w, h = 1e-6;
+          auto loss_at = [&](double x) {
+            w = x;
+            const Vec Jx = svg1_returns_ref(P, V, ref, b, z, gamma, noise);
+            double l = 0.0;
+            for (double v : Jx) l -= v / double(kN);
+            return l;
+          };
+          const double numeric = (loss_at(w0 + h) - loss_at(w0 - h)) / (2 * h);
+          w = w0;
+          INFO(p->name() << "[" << k << "]: analytic " << grad[k] << ", numeric " << numeric);
+          REQUIRE(std::fabs(grad[k] - numeric) <= 1e-5 + 1e-3 * std::fabs(numeric));
+        }
+      }
+    }
+}
+
+TEST_CASE("SVG(1) value target equals a plain float64 loop") {
+  Problem P;
+  Rng rng(71);
+  ValueFunction<double> V(kObs, Problem::critic_options(), rng);
+  // The target V differs from the online one, so using the wrong one would show.
+  for (Parameter<double>* p : V.target_parameters())
+    for (double& v : p->value().host()) v += rng.uniform(-0.05, 0.05);
+  const RealBatch b(rng);
+  const Vec eps = rng.normal_vector<double>(kN * kAct);
+  const double gamma = 0.9;
+  Tape<double> tape;
+  Var<double> y = svg1_value_target(tape, b.on(tape), tape.constant(Shape{kN, 1}, b.alive.data()), P.policy, V, kAlpha,
+                                    tape.constant(Shape{kN, kAct}, eps.data()), gamma);
+  REQUIRE_FALSE(y.requires_grad());
+  for (int64_t i = 0; i < kN; ++i) {
+    // y = r_obs - alpha log pi(a_hat|s) + gamma alive V'(s'_obs), a_hat = pi(s; eps).
+    const auto pi = P.pi(row(b.s, i, kObs), row(eps, i, kAct));
+    const double want = b.r[size_t(i)] - kAlpha * pi.log_prob +
+                        gamma * b.alive[size_t(i)] * value_ref(V, row(b.s_next, i, kObs), true);
+    require_near(y.value()[i], want, "value target row " + std::to_string(i));
+  }
+  // Its loss is mean (V(s) - y)^2 with the online V.
+  Var<double> loss = V.loss(tape, b.on(tape).s, y);
+  double want = 0.0;
+  for (int64_t i = 0; i < kN; ++i) {
+    const double d = value_ref(V, row(b.s, i, kObs), false) - y.value()[i];
+    want += d * d / double(kN);
+  }
+  require_near(loss.item(), want, "value loss");
 }

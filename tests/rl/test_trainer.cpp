@@ -78,7 +78,7 @@ TEST_CASE("the same seed gives the same run") {
 }
 
 TEST_CASE("a resumed run continues exactly as an uninterrupted one") {
-  for (std::string algo : {"maac", "sac", "mbpo"}) {
+  for (std::string algo : {"maac", "sac", "mbpo", "steve", "svg1"}) {
     INFO("algo " << algo);
     Config full = tiny_config(algo);
     fs::path whole = fresh_dir("whole_" + algo), parts = fresh_dir("parts_" + algo);
@@ -99,6 +99,39 @@ TEST_CASE("a resumed run continues exactly as an uninterrupted one") {
     Safetensors b = Safetensors::load(Trainer::checkpoint_path(parts.string()));
     for (const auto& [name, t] : a.tensors())
       if (name != "trainer.elapsed_seconds") REQUIRE(t.bytes == b.tensor(name).bytes);
+  }
+}
+
+TEST_CASE("steve and svg1 fit the model but keep no model data, so their actors learn from real batches") {
+  for (std::string algo : {"steve", "svg1"}) {
+    INFO("algo " << algo);
+    Config c = tiny_config(algo);
+    c.set("run.total_steps=400");
+    fs::path dir = fresh_dir("baseline_" + algo);
+    Trainer t(c, dir.string(), false, true);
+    t.run();
+    Safetensors ck = Safetensors::load(Trainer::checkpoint_path(dir.string()));
+    bool model = false, model_buffer = false;
+    for (const auto& [name, tensor] : ck.tensors()) {
+      model |= name.rfind("model.", 0) == 0;
+      model_buffer |= name.rfind("model_buffer", 0) == 0;
+    }
+    REQUIRE(model);
+    REQUIRE_FALSE(model_buffer);
+    // The model was fitted (epochs logged every iteration); the model buffer column is empty.
+    std::vector<std::string> rows = deterministic_rows(dir, "iterations.csv");
+    REQUIRE(rows.size() >= 2);
+    std::vector<std::string> header, last;
+    for (auto [row, cells] : {std::pair{rows.front(), &header}, std::pair{rows.back(), &last}}) {
+      std::stringstream in(row);
+      for (std::string cell; std::getline(in, cell, ',');) cells->push_back(cell);
+    }
+    REQUIRE(header.size() == last.size());
+    for (size_t k = 0; k < header.size(); ++k) {
+      INFO(header[k] << " = " << last[k]);
+      if (header[k] == "fit_epochs") REQUIRE(last[k] != "nan");
+      if (header[k] == "model_buffer") REQUIRE(last[k] == "nan");
+    }
   }
 }
 
