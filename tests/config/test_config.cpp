@@ -123,7 +123,7 @@ TEST_CASE("hostile documents are clear errors, not crashes") {
   REQUIRE(c.text("algo") == "mbpo");
 }
 
-TEST_CASE("strings round-trip whatever they hold; bare --set strings are taken verbatim") {
+TEST_CASE("strings round-trip whatever they hold, and bare --set strings are taken verbatim") {
   ConfigSchema s = schema();
   Config a(s);
   a.set("env.name=C:\\temp\\new \"quoted\" 'single'");

@@ -61,7 +61,7 @@ TEST_CASE("every env has the documented sizes, bounds, dt and time limit", "[env
   CHECK_THROWS_WITH(make_env("Humanoid"), Catch::Contains("Humanoid") && Catch::Contains("HalfCheetah"));
 }
 
-TEST_CASE("the same seed gives the same trajectory; another seed another one", "[env]") {
+TEST_CASE("the same seed gives the same trajectory, another seed another one", "[env]") {
   for (const auto& name : env_names()) {
     INFO(name);
     auto a = make_env(name);

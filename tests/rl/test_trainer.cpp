@@ -255,7 +255,7 @@ class NanReward : public RewardModel<float> {
 };
 }  // namespace
 
-TEST_CASE("a non-finite actor step leaves the policy and temperature alone; the critic step stands") {
+TEST_CASE("a non-finite actor step leaves the policy and temperature alone, and the critic step stands") {
   Config c = tiny_config("maac");
   c.set("critic.target=td");
   Agent agent(4, 1, agent_options(c), std::make_unique<NanReward>(), 7);
@@ -474,7 +474,7 @@ TEST_CASE("a kill while best.safetensors is written leaves the previous best, an
   REQUIRE(b.metadata_or("env_steps", "") == std::to_string(best.env_steps));
 }
 
-TEST_CASE("a checkpoint without a best score (written before best.safetensors) resumes; its best starts there") {
+TEST_CASE("a checkpoint without a best score (written before best.safetensors) resumes, and its best starts there") {
   Config c = tiny_config();
   c.set("run.total_steps=300");
   fs::path dir = fresh_dir("best_old");

@@ -108,7 +108,7 @@ TEST_CASE("the enum keys convert to the enums they name") {
   REQUIRE(a.critic.activation == Unary::tanh);
 }
 
-TEST_CASE("layers and width make the hidden list; gamma and batch reach every copy") {
+TEST_CASE("layers and width make the hidden list, and gamma and batch reach every copy") {
   Config c(trainer_schema());
   c.set("actor.layers=3");
   c.set("actor.width=64");
