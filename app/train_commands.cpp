@@ -24,7 +24,7 @@ struct TrainArgs {
   std::vector<std::string> sets;
   std::optional<std::string> seed, steps;
   std::string device;
-  bool resume = false, quiet = false;
+  bool resume = false, quiet = false, print_config = false;
 };
 
 // key=value through the schema, an error there named after the command-line option.
@@ -42,6 +42,10 @@ void run_train(const TrainArgs& a) {
   if (!a.device.empty()) config.set(rl::key::device + ("=" + a.device));
   for (const std::string& s : a.sets) config.set(s);
   std::string changed = rl::apply_ablation(config);
+  if (a.print_config) {  // every key resolved, as config.toml of the run would hold it
+    fmt::print("{}", config.to_toml());
+    return;
+  }
   // The default directory is new for every run, so repeating a command never collides.
   std::string out = a.out;
   if (out.empty()) {
@@ -97,6 +101,8 @@ void add_train_commands(CLI::App& app) {
       ->check(CLI::IsMember({"cpu", "cuda"}));
   train->add_flag("--resume", args->resume, "Continue the run in --out from its checkpoint");
   train->add_flag("--quiet", args->quiet, "No live progress line");
+  train->add_flag("--print-config", args->print_config,
+                  "Print the resolved config (every key, as the run's config.toml) and exit without training");
   train->callback([args] { run_train(*args); });
 
   auto checkpoint = std::make_shared<std::string>();
