@@ -12,5 +12,7 @@ void add_train_commands(CLI::App& app);
 void add_aggregate_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_video_command(CLI::App& app);
+// Subcommands of `maac experiment` (the parent is made once in main.cpp).
+void add_experiment_gradient_error(CLI::App& experiment);
 
 }  // namespace maac::app

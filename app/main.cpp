@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
   maac::app::add_aggregate_command(app);
   maac::app::add_sweep_command(app);
   maac::app::add_video_command(app);
+  auto* experiment = app.add_subcommand("experiment", "the paper's experiments (docs/experiments.md)");
+  experiment->require_subcommand(1);
+  maac::app::add_experiment_gradient_error(*experiment);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
