@@ -18,6 +18,7 @@
 #include "app/commands.hpp"
 #include "app/gnuplot.hpp"
 #include "app/text_file.hpp"
+#include "autodiff/device.hpp"
 #include "rl/gradient_error.hpp"
 
 namespace maac::app {
@@ -26,6 +27,7 @@ namespace {
 struct GradientErrorArgs {
   std::vector<int64_t> seeds{0, 1, 2, 3, 4};
   std::string out = "gradient_error";
+  int threads = 1;  // the networks are small: more GEMM threads only contend
   rl::GradientErrorOptions options;
 };
 
@@ -46,6 +48,7 @@ struct SummaryRow {
   std::string estimator;
   int64_t horizon = 0, seeds = 0;
   Spread l1, relative, cosine;
+  double mc_se_l1 = 0;  // mean over seeds of sum_i se_i: the Monte Carlo part of the L1 error's scale
 };
 
 std::vector<SummaryRow> summarise(const std::vector<rl::GradientErrorRow>& rows, const std::vector<int64_t>& horizons) {
@@ -53,13 +56,15 @@ std::vector<SummaryRow> summarise(const std::vector<rl::GradientErrorRow>& rows,
   for (const char* estimator : kEstimators)
     for (int64_t H : horizons) {
       std::vector<double> l1, rel, cos;
+      double se = 0;
       for (const auto& r : rows)
         if (r.estimator == estimator && r.horizon == H) {
           l1.push_back(r.error.l1);
           rel.push_back(r.error.relative);
           cos.push_back(r.error.cosine);
+          for (double x : r.standard_error) se += x;
         }
-      out.push_back({estimator, H, int64_t(l1.size()), spread(l1), spread(rel), spread(cos)});
+      out.push_back({estimator, H, int64_t(l1.size()), spread(l1), spread(rel), spread(cos), se / double(l1.size())});
     }
   return out;
 }
@@ -82,7 +87,9 @@ void plot(const std::vector<SummaryRow>& summary, const GradientErrorArgs& args,
             gnuplot_quoted(fmt::format("DoubleIntegrator, u = Kx + {:g} eps, K = [{:g}, {:g}], gamma {:g}: mean +- sd "
                                        "over {} seeds",
                                        o.noise_std, o.gain[0], o.gain[1], o.gamma, args.seeds.size())) +
-            "\nset grid\nset xlabel 'H (model steps)'\nset offsets 0.3, 0.3, 0, 0\nset key top right\n";
+            fmt::format("\nset grid\nset xlabel 'H (model steps)'\nset xrange [{}:{}]\nset key top right\n",
+                        double(*std::min_element(o.horizons.begin(), o.horizons.end())) - 0.5,
+                        double(*std::max_element(o.horizons.begin(), o.horizons.end())) + 0.5);
   script += "set logscale y\nset ylabel 'L1 error of dJ/dK'\n"
             "plot $d0 using 1:2:3 with yerrorlines linewidth 2 pointtype 7 title 'true dynamics + learned Q', "
             "$d1 using 1:2:3 with yerrorlines linewidth 2 pointtype 5 title 'learned model + learned Q'\n";
@@ -105,6 +112,9 @@ void run_gradient_error(const GradientErrorArgs& args) {
   }
   for (int64_t s : args.seeds)
     if (s < 0) throw std::invalid_argument(fmt::format("--seeds {}: expected >= 0", s));
+  if (args.threads < 1 || args.threads > 256)
+    throw std::invalid_argument(fmt::format("--threads {}: expected 1 .. 256", args.threads));
+  device::set_cpu_threads(args.threads);
 
   // Everything is computed before anything is written: a failure leaves no partial output.
   std::vector<rl::GradientErrorRow> rows;
@@ -122,24 +132,27 @@ void run_gradient_error(const GradientErrorArgs& args) {
              "(relative L1)\n",
              exact[0], exact[1], o.env.max_episode_steps, seeds.front().truncation_gap);
 
-  std::string per_seed = "estimator,horizon,seed,grad_0,grad_1,exact_0,exact_1,l1,relative,cosine,transitions,"
-                         "td_loss,model_holdout_mse\n";
+  std::string per_seed = "estimator,horizon,seed,grad_0,grad_1,exact_0,exact_1,l1,relative,cosine,mc_se_0,mc_se_1,"
+                         "transitions,td_loss,model_holdout_mse\n";
   for (const auto& s : seeds)
     for (const auto& r : s.rows)
-      per_seed += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{},{:.17g},{:.17g}\n",
+      per_seed += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{},{:.17g},"
+                              "{:.17g}\n",
                               r.estimator, r.horizon, r.seed, r.gradient[0], r.gradient[1], s.exact[0], s.exact[1],
-                              r.error.l1, r.error.relative, r.error.cosine, s.transitions, s.td_loss,
-                              s.model_holdout_mse);
-  std::string table = "estimator,horizon,seeds,l1_mean,l1_std,relative_mean,relative_std,cosine_mean,cosine_std\n";
-  fmt::print("{:<14} {:>3}  {:>22}  {:>22}  {:>22}\n", "estimator", "H", "L1 error (mean +- sd)", "relative",
-             "cosine");
+                              r.error.l1, r.error.relative, r.error.cosine, r.standard_error[0], r.standard_error[1],
+                              s.transitions, s.td_loss, s.model_holdout_mse);
+  std::string table =
+      "estimator,horizon,seeds,l1_mean,l1_std,relative_mean,relative_std,cosine_mean,cosine_std,mc_se_l1_mean\n";
+  fmt::print("{:<14} {:>3}  {:>22}  {:>22}  {:>22}  {:>8}\n", "estimator", "H", "L1 error (mean +- sd)", "relative",
+             "cosine", "MC se");
   for (const SummaryRow& r : summary) {
-    table += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g}\n", r.estimator, r.horizon, r.seeds,
-                         r.l1.mean, r.l1.std, r.relative.mean, r.relative.std, r.cosine.mean, r.cosine.std);
-    fmt::print("{:<14} {:>3}  {:>22}  {:>22}  {:>22}\n", r.estimator, r.horizon,
+    table += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g}\n", r.estimator, r.horizon,
+                         r.seeds, r.l1.mean, r.l1.std, r.relative.mean, r.relative.std, r.cosine.mean, r.cosine.std,
+                         r.mc_se_l1);
+    fmt::print("{:<14} {:>3}  {:>22}  {:>22}  {:>22}  {:>8.4f}\n", r.estimator, r.horizon,
                fmt::format("{:.4f} +- {:.4f}", r.l1.mean, r.l1.std),
                fmt::format("{:.3f} +- {:.3f}", r.relative.mean, r.relative.std),
-               fmt::format("{:.4f} +- {:.4f}", r.cosine.mean, r.cosine.std));
+               fmt::format("{:.4f} +- {:.4f}", r.cosine.mean, r.cosine.std), r.mc_se_l1);
   }
   const std::filesystem::path dir(args.out);
   std::filesystem::create_directories(dir);
@@ -184,6 +197,8 @@ void add_experiment_gradient_error(CLI::App& experiment) {
       ->capture_default_str();
   cmd->add_option("--estimate-episodes", o.estimate_episodes, "Episodes whose visited states start the paths")
       ->capture_default_str();
+  cmd->add_option("--estimate-groups", o.estimate_groups, "Groups of estimation episodes (Monte Carlo error)")
+      ->capture_default_str();
   cmd->add_option("--terminal-samples", o.terminal_samples, "Actions sampled at s_H for the terminal Q")
       ->capture_default_str();
   cmd->add_option("--td-steps", o.td_steps, "TD updates of the learned Q")->capture_default_str();
@@ -193,6 +208,7 @@ void add_experiment_gradient_error(CLI::App& experiment) {
   cmd->add_option("--model-epochs", o.model_max_epochs, "Most epochs of the ensemble fit (early stopping on "
                                                         "held-out NLL)")
       ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "CPU threads of the GEMMs")->capture_default_str();
   cmd->callback([args] { run_gradient_error(*args); });
 }
 

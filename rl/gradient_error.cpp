@@ -23,7 +23,9 @@ void GradientErrorOptions::check() const {
   for (int64_t h : horizons)
     if (h < 0 || h > 1000) fail(fmt::format("horizon {}, expected 0 <= H <= 1000", h));
   if (data_episodes < 1) fail(fmt::format("data_episodes {}, expected >= 1", data_episodes));
-  if (estimate_episodes < 1) fail(fmt::format("estimate_episodes {}, expected >= 1", estimate_episodes));
+  if (estimate_groups < 2 || estimate_episodes < estimate_groups || estimate_episodes % estimate_groups != 0)
+    fail(fmt::format("estimate_episodes {} in estimate_groups {}: expected at least 2 groups of equal size",
+                     estimate_episodes, estimate_groups));
   if (terminal_samples < 1) fail(fmt::format("terminal_samples {}, expected >= 1", terminal_samples));
   if (td_steps < 1 || td_batch < 1) fail(fmt::format("td_steps {}, td_batch {}, expected >= 1", td_steps, td_batch));
   if (!(critic_lr > 0)) fail(fmt::format("critic_lr {}, expected > 0", critic_lr));
@@ -52,22 +54,38 @@ GradientComparison compare_gradients(const std::vector<double>& g, const std::ve
 
 namespace {
 
-// The start states of horizon H: each estimation episode's visited states at
-// t_j = j (H + 1), weighted gamma^{t_j} / episodes (the telescoping sum in the header).
+// The start states of horizon H in one group of episodes (e % groups == group): each
+// episode's visited states at t_j = j (H + 1), weighted gamma^{t_j} / (episodes in the
+// group) (the telescoping sum in the header, averaged over the group's episodes).
 struct StartStates {
   std::vector<double> s0, weight;
   int64_t n = 0;
 };
-StartStates start_states(const PolicyTransitions& episodes, int64_t H, double gamma) {
+StartStates start_states(const PolicyTransitions& episodes, int64_t H, double gamma, size_t group, size_t groups) {
   StartStates st;
-  const double per_episode = 1.0 / double(episodes.states.size());
-  for (const auto& episode : episodes.states)
-    for (size_t t = 0; t < episode.size(); t += size_t(H + 1)) {
-      st.s0.insert(st.s0.end(), episode[t].begin(), episode[t].end());
+  const double per_episode = double(groups) / double(episodes.states.size());
+  for (size_t e = group; e < episodes.states.size(); e += groups)
+    for (size_t t = 0; t < episodes.states[e].size(); t += size_t(H + 1)) {
+      st.s0.insert(st.s0.end(), episodes.states[e][t].begin(), episodes.states[e][t].end());
       st.weight.push_back(std::pow(gamma, double(t)) * per_episode);
       ++st.n;
     }
   return st;
+}
+
+// The mean of the groups' gradients and its standard error, per component.
+struct GroupMean {
+  std::vector<double> mean, standard_error;
+};
+GroupMean group_mean(const std::vector<std::vector<double>>& g) {
+  const double G = double(g.size());
+  GroupMean m{std::vector<double>(g[0].size(), 0.0), std::vector<double>(g[0].size(), 0.0)};
+  for (size_t i = 0; i < m.mean.size(); ++i) {
+    for (const auto& x : g) m.mean[i] += x[i] / G;
+    for (const auto& x : g) m.standard_error[i] += (x[i] - m.mean[i]) * (x[i] - m.mean[i]) / (G - 1);
+    m.standard_error[i] = std::sqrt(m.standard_error[i] / G);
+  }
+  return m;
 }
 
 // d/dK of sum_i w_i J_H(s0_i) for the objective `build` makes on the tape.
@@ -145,17 +163,23 @@ GradientErrorSeed run_gradient_error_seed(const GradientErrorOptions& o, uint64_
     mo.horizon = H;
     mo.terminal_samples = o.terminal_samples;
     mo.gamma = o.gamma;
-    const StartStates st = start_states(visited, H, o.gamma);
-    const MaacNoise<double> true_noise = draw_policy_noise<double>(mo, st.n, 1, rng);
-    const MaacNoise<double> model_noise = MaacNoise<double>::draw(mo, st.n, model, 1, rng);
-    const std::vector<double> g_true = weighted_gradient(policy, st, [&](Tape<double>& tape, Var<double> s0) {
-      return linear_policy_objective(tape, s0, policy, dynamics, &critic, reward, true_noise, mo);
-    });
-    const std::vector<double> g_model = weighted_gradient(policy, st, [&](Tape<double>& tape, Var<double> s0) {
-      return linear_policy_objective(tape, s0, policy, model, &critic, reward, model_noise, mo);
-    });
-    out.rows.push_back({"true_dynamics", H, seed, g_true, compare_gradients(g_true, out.exact)});
-    out.rows.push_back({"learned_model", H, seed, g_model, compare_gradients(g_model, out.exact)});
+    // Each group on its own tape (bounded memory); the groups' spread gives the MC error.
+    std::vector<std::vector<double>> g_true, g_model;
+    for (int64_t group = 0; group < o.estimate_groups; ++group) {
+      const StartStates st = start_states(visited, H, o.gamma, size_t(group), size_t(o.estimate_groups));
+      // Common random numbers: both estimators use the same action eps (the true dynamics
+      // ignore the model's eps and members), so their difference is the model's alone.
+      const MaacNoise<double> noise = MaacNoise<double>::draw(mo, st.n, model, 1, rng);
+      g_true.push_back(weighted_gradient(policy, st, [&](Tape<double>& tape, Var<double> s0) {
+        return linear_policy_objective(tape, s0, policy, dynamics, &critic, reward, noise, mo);
+      }));
+      g_model.push_back(weighted_gradient(policy, st, [&](Tape<double>& tape, Var<double> s0) {
+        return linear_policy_objective(tape, s0, policy, model, &critic, reward, noise, mo);
+      }));
+    }
+    const GroupMean t = group_mean(g_true), m = group_mean(g_model);
+    out.rows.push_back({"true_dynamics", H, seed, t.mean, t.standard_error, compare_gradients(t.mean, out.exact)});
+    out.rows.push_back({"learned_model", H, seed, m.mean, m.standard_error, compare_gradients(m.mean, out.exact)});
     say(fmt::format("seed {} H {}: L1 error true dynamics {:.4g}, learned model {:.4g}", seed, H,
                     out.rows[out.rows.size() - 2].error.l1, out.rows.back().error.l1));
   }

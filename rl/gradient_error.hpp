@@ -9,7 +9,7 @@
 // J_H the MAAC objective of H model steps plus the terminal value (H + 1 actions of K),
 // s_{t_j} the policy's visited states at those times, is exact for the discounted return
 // over an unbounded episode; the estimate is that sum averaged over the estimation
-// episodes, on the same scale as dJ/dK. The reference is dJ/dK over the episode of T
+// episodes, on the same scale as dJ/dK (the weights gamma^{t_j} / episodes). The reference is dJ/dK over the episode of T
 // steps; the two differ by the discounted tail beyond T (reported as truncation_gap).
 #pragma once
 #include <cstdint>
@@ -28,7 +28,9 @@ struct GradientErrorOptions {
   double gamma = 0.9;
   std::vector<int64_t> horizons{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
   int64_t data_episodes = 50;             // real transitions: data_episodes * T
-  int64_t estimate_episodes = 100;        // episodes whose visited states start the paths
+  int64_t estimate_episodes = 1000;       // episodes whose visited states start the paths
+  int64_t estimate_groups = 10;           // those episodes in groups (one tape each): the Monte
+                                          // Carlo standard error comes from the groups' spread
   int64_t terminal_samples = 5;           // K actions at s_H
   // The learned Q: fitted Q evaluation (rl/linear_policy_evaluation.hpp).
   std::vector<int64_t> critic_hidden{64, 64};
@@ -56,7 +58,8 @@ struct GradientErrorRow {
   std::string estimator;  // "true_dynamics" or "learned_model"
   int64_t horizon = 0;
   uint64_t seed = 0;
-  std::vector<double> gradient;  // dJ/dK estimate, [act, obs] row-major
+  std::vector<double> gradient;        // dJ/dK estimate, [act, obs] row-major
+  std::vector<double> standard_error;  // its Monte Carlo standard error (over the estimate's groups)
   GradientComparison error;
 };
 
