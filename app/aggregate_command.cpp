@@ -18,6 +18,8 @@
 
 #include "app/aggregate.hpp"
 #include "app/commands.hpp"
+#include "app/gnuplot.hpp"
+#include "app/text_file.hpp"
 #include "app/run_results.hpp"
 #include "stats/bootstrap.hpp"
 
@@ -150,30 +152,11 @@ std::string csv_row(const Row& r) {
                      r.iqm.upper);
 }
 
-// Written to a temporary file and renamed: no half-written CSV.
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", tmp.string()));
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error(fmt::format("cannot write '{}'", tmp.string()));
-  }
-  std::filesystem::rename(tmp, path);
-}
-
 std::string file_name_part(const std::string& s) {
   std::string out = s;
   for (char& c : out)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
   return out;
-}
-
-std::string gnuplot_quoted(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
 }
 
 // One PNG per env: each group's curve of the chosen metric with its interval as a band.
@@ -215,10 +198,7 @@ std::vector<std::string> plot_curves(const std::vector<Row>& curves, const Aggre
                            gnuplot_quoted(fmt::format("{} ({} runs)", groups[g]->label, runs)));
     }
     script += "plot " + plots + "\n";
-    std::FILE* pipe = popen("gnuplot", "w");
-    if (!pipe) throw std::runtime_error("cannot start gnuplot");
-    std::fwrite(script.data(), 1, script.size(), pipe);
-    if (pclose(pipe) != 0) throw std::runtime_error(fmt::format("gnuplot failed drawing '{}'", png));
+    run_gnuplot(script, png);
     written.push_back(png);
   }
   return written;
@@ -271,7 +251,7 @@ std::vector<AggregateEntry> run_aggregate(const AggregateArgs& args) {
   write_file(std::filesystem::path(args.out) / "curves.csv", curves_csv);
   write_file(std::filesystem::path(args.out) / "table.csv", table_csv);
   fmt::print("wrote {}/curves.csv and {}/table.csv\n", args.out, args.out);
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
+  if (!gnuplot_available()) {
     fmt::print(stderr, "maac aggregate: PNG skipped: gnuplot is not installed (scripts/setup.sh installs gnuplot-nox)\n");
     return entries;
   }

@@ -12,7 +12,8 @@ void add_train_commands(CLI::App& app);
 void add_aggregate_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_video_command(CLI::App& app);
-// `maac experiment <name>`: each experiment adds itself to the `experiment` parent command.
+// Subcommands of `maac experiment` (the parent is made once in main.cpp).
 void add_experiment_ablations(CLI::App& experiment);
+void add_experiment_gradient_error(CLI::App& experiment);
 
 }  // namespace maac::app

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   auto* experiment = app.add_subcommand("experiment", "the paper's experiments (docs/experiments.md)");
   experiment->require_subcommand(1);
   maac::app::add_experiment_ablations(*experiment);
+  maac::app::add_experiment_gradient_error(*experiment);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

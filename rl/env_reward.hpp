@@ -25,6 +25,21 @@ class EnvRewardModel : public RewardModel<float> {
   FixedConstant<float> half_range_, mid_;  // [1, act]: env action = mid + half_range * policy action
 };
 
+// The env's reward and termination on env actions as they are (no mapping): for a
+// policy whose actions are already in env units, such as the linear-Gaussian policy.
+template <class T>
+class EnvActionRewardModel : public RewardModel<T> {
+ public:
+  explicit EnvActionRewardModel(const envs::Env& env) : reward_(envs::make_differentiable_reward<T>(env)) {}
+  Var<T> reward(Tape<T>&, Var<T> s, Var<T> a, Var<T> s_next) const override { return reward_->reward(s, a, s_next); }
+  Var<T> alive(Tape<T>&, Var<T> s_next) const override { return reward_->alive(s_next); }
+  Var<T> alive_probability(Tape<T>&, Var<T> s_next) const override { return reward_->alive_probability(s_next); }
+  bool capturable() const override { return reward_->capturable(); }
+
+ private:
+  std::unique_ptr<envs::DifferentiableReward<T>> reward_;
+};
+
 // Policy action in (-1, 1) -> env action in [low, high], per dimension.
 std::vector<double> to_env_action(const envs::EnvSpec& spec, const float* policy_action);
 

@@ -1,4 +1,5 @@
 #include "rl/maac_objective.hpp"
+#include "rl/maac_path.hpp"
 
 #include <cmath>
 #include <numeric>
@@ -87,12 +88,7 @@ MaacNoiseVars<T> MaacNoiseVars<T>::draw(Tape<T>& tape, DeviceNoise& gen, const M
 
 namespace {
 
-// alpha as a host number (op-by-op path, exactly as before) or a [1, 1] node (graph mode).
-template <class T> struct Alpha {
-  double value = 0.0;
-  Var<T> var;
-  Var<T> times(Var<T> x) const { return var.valid() ? mul(x, var) : scale(x, value); }
-};
+using detail::Alpha;
 
 void check_shapes(const char* who, int64_t n, int64_t obs, int64_t act, Shape s0, int64_t model_obs,
                   int64_t model_act, int64_t critic_obs, int64_t critic_act) {
@@ -103,68 +99,21 @@ void check_shapes(const char* who, int64_t n, int64_t obs, int64_t act, Shape s0
                                 std::to_string(critic_act) + ": expected s0 [n, obs] and equal dimensions");
 }
 
-// The objective shared by both entry points. host_members: the host ids for the
-// op-by-op path (routed or all-then-select per options.evaluation); nullptr in graph
-// mode, where each step selects with z.members[t] on the device.
+// The objective shared by both entry points: the tanh policy through the ensemble.
+// host_members: the host ids for the op-by-op path (routed or all-then-select per
+// options.evaluation); nullptr in graph mode, where each step selects with z.members[t]
+// on the device.
 template <class T>
 MaacObjective<T> objective(Tape<T>& tape, Var<T> s0, SquashedGaussianPolicy<T>& policy, DynamicsModel<T>& model,
                            TwinCritic<T>& critic, const RewardModel<T>& reward, const Alpha<T>& alpha,
                            const MaacNoiseVars<T>& z, const std::vector<std::vector<int32_t>>* host_members,
                            const MaacObjectiveOptions& o) {
-  const int64_t n = s0.rows(), N = o.samples_per_state * n, H = o.horizon, K = o.terminal_samples;
-  // s: [N, obs], P copies of the start states stacked. The policy at the start reads s0
-  // itself (P samples per state), so its network runs once per distinct state.
-  Var<T> s = o.samples_per_state > 1 && H > 0 ? tile_rows(s0, o.samples_per_state) : s0;
-  Var<T> mask = tape.filled(Shape{N, 1}, T(1));  // [N, 1]: 1 until the path terminates (smooth: a probability)
-  Var<T> J, first_log_prob;
-  const bool along_path = o.entropy == EntropyBonus::along_path;
-  double discount = 1.0;
-  for (int64_t t = 0; t < H; ++t) {
-    auto pi = policy.sample(tape, t == 0 ? s0 : s, z.action_eps[t]);
-    if (t == 0) first_log_prob = pi.log_prob;
-    Var<T> s_next;
-    {
-      // The model passes the gradient from s' back to (s, a) but keeps none itself.
-      FrozenParams<T> frozen(tape);
-      s_next = host_members ? model.next_state_rows(tape, s, pi.action, (*host_members)[t], z.model_eps[t],
-                                                    o.evaluation, o.model_noise)
-                            : model.next_state_selected(tape, s, pi.action, z.members[t], z.model_eps[t],
-                                                        o.model_noise);
-    }
-    Var<T> term = reward.reward(tape, s, pi.action, s_next);  // [N, 1]
-    if (along_path) term = sub(term, alpha.times(pi.log_prob));
-    term = scale(mul(term, mask), discount);
-    J = J.valid() ? add(J, term) : term;
-    // Rewards up to and including the terminating step count; nothing after it does.
-    mask = mul(mask, checked_alive(reward, tape, s_next, o.termination));
-    s = s_next;
-    discount *= o.gamma;
-  }
-
-  // Terminal value: K actions at s_H, min over the twin Qs, averaged over the K samples.
-  // The K samples share s_H: the policy runs once per state and the critic reads s_H once
-  // per block of N actions (no tile of the states).
-  // At H = 0, s is s0 untiled: K P samples per start state, in the same row order.
-  auto pi = policy.sample(tape, s, z.terminal_eps);  // [K N, act]
-  Var<T> value;
-  {
-    FrozenParams<T> frozen(tape);
-    value = critic.min_q(tape, s, pi.action);  // [K N, 1]
-  }
-  if (along_path) value = sub(value, alpha.times(pi.log_prob));
-  if (K > 1) value = reshape(mean_rows(reshape(value, Shape{K, N})), Shape{N, 1});
-  Var<T> terminal = scale(mul(value, mask), discount);
-  J = J.valid() ? add(J, terminal) : terminal;
-
-  if (!along_path) {
-    // First action only: at H = 0 the first action is terminal sample k = 0, rows 0 .. N
-    // (a slice, not a gather, so no indices are uploaded).
-    if (H == 0)
-      first_log_prob =
-          K > 1 ? reshape(slice_cols(reshape(pi.log_prob, Shape{1, K * N}), 0, N), Shape{N, 1}) : pi.log_prob;
-    J = sub(J, alpha.times(first_log_prob));
-  }
-  return {scale(mean(J), -1.0), J, terminal};
+  auto step = [&](Tape<T>& tape, Var<T> s, Var<T> a, int64_t t) {
+    return host_members ? model.next_state_rows(tape, s, a, (*host_members)[t], z.model_eps[t], o.evaluation,
+                                                o.model_noise)
+                        : model.next_state_selected(tape, s, a, z.members[t], z.model_eps[t], o.model_noise);
+  };
+  return detail::maac_path(tape, s0, policy, step, &critic, reward, alpha, z, o);
 }
 
 }  // namespace

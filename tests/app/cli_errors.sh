@@ -79,5 +79,17 @@ expect_error "does not increase" aggregate "$agg" --out "$work/out"
 printf 'env_steps,eval_return\n1000,5.5,3\n' >"$agg/progress.csv"
 expect_error "line 2: 3 fields" aggregate "$agg" --out "$work/out"
 
+# maac experiment gradient-error: every bad value named before any work is done.
+ge="experiment gradient-error"
+expect_error "gamma 1.5" $ge --gamma 1.5 --out "$work/out"
+expect_error "horizon -1" $ge --horizons 0,-1 --out "$work/out"
+expect_error "--horizons has a value twice: 2,2" $ge --horizons 2,2 --out "$work/out"
+expect_error "--seeds has a value twice: 0,0" $ge --seeds 0,0 --out "$work/out"
+expect_error "--seeds -3" $ge --seeds -3 --out "$work/out"
+expect_error "gain has 1 values" $ge --gain 1 --out "$work/out"
+expect_error "noise_std 0" $ge --noise-std 0 --out "$work/out"
+expect_error "td_steps 0" $ge --td-steps 0 --out "$work/out"
+expect_error "--threads 0" $ge --threads 0 --out "$work/out"
+
 rm -rf "$work"
 [ "$failures" -eq 0 ] || { echo "$failures case(s) failed"; exit 1; }
