@@ -133,14 +133,14 @@ void run_gradient_error(const GradientErrorArgs& args) {
              exact[0], exact[1], o.env.max_episode_steps, seeds.front().truncation_gap);
 
   std::string per_seed = "estimator,horizon,seed,grad_0,grad_1,exact_0,exact_1,l1,relative,cosine,mc_se_0,mc_se_1,"
-                         "transitions,td_loss,model_holdout_mse\n";
+                         "transitions,model_transitions,td_loss,model_holdout_mse\n";
   for (const auto& s : seeds)
     for (const auto& r : s.rows)
-      per_seed += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{},{:.17g},"
+      per_seed += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{},{},{:.17g},"
                               "{:.17g}\n",
                               r.estimator, r.horizon, r.seed, r.gradient[0], r.gradient[1], s.exact[0], s.exact[1],
                               r.error.l1, r.error.relative, r.error.cosine, r.standard_error[0], r.standard_error[1],
-                              s.transitions, s.td_loss, s.model_holdout_mse);
+                              s.transitions, s.model_transitions, s.td_loss, s.model_holdout_mse);
   std::string table =
       "estimator,horizon,seeds,l1_mean,l1_std,relative_mean,relative_std,cosine_mean,cosine_std,mc_se_l1_mean\n";
   fmt::print("{:<14} {:>3}  {:>22}  {:>22}  {:>22}  {:>8}\n", "estimator", "H", "L1 error (mean +- sd)", "relative",
@@ -207,6 +207,12 @@ void add_experiment_gradient_error(CLI::App& experiment) {
   cmd->add_option("--members", o.members, "Ensemble members")->capture_default_str();
   cmd->add_option("--model-epochs", o.model_max_epochs, "Most epochs of the ensemble fit (early stopping on "
                                                         "held-out NLL)")
+      ->capture_default_str();
+  cmd->add_option("--model-transitions", o.model_transitions,
+                  "Fit the ensemble on the first N real transitions only (the Q uses all of them); 0: all")
+      ->capture_default_str();
+  cmd->add_option("--model-hidden", o.model_hidden, "Hidden widths of each ensemble member (e.g. 64,64 or 8)")
+      ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--threads", args->threads, "CPU threads of the GEMMs")->capture_default_str();
   cmd->callback([args] { run_gradient_error(*args); });

@@ -32,6 +32,12 @@ void GradientErrorOptions::check() const {
   if (members < 1) fail(fmt::format("members {}, expected >= 1", members));
   if (model_max_epochs < 1) fail(fmt::format("model_max_epochs {}, expected >= 1", model_max_epochs));
   if (env.max_episode_steps < 1) fail(fmt::format("episode length {}, expected >= 1", env.max_episode_steps));
+  // The DoubleIntegrator never terminates: data_episodes * T transitions exactly. 5: the
+  // ensemble's 20 % hold-out needs at least one row.
+  const int64_t data_transitions = data_episodes * env.max_episode_steps;
+  if (model_transitions != 0 && (model_transitions < 5 || model_transitions > data_transitions))
+    fail(fmt::format("model_transitions {}, expected 0 (all) or 5 .. {} (data_episodes {} x T {})", model_transitions,
+                     data_transitions, data_episodes, env.max_episode_steps));
   for (const auto* hidden : {&critic_hidden, &model_hidden})
     for (int64_t w : *hidden)
       if (w < 1) fail(fmt::format("hidden width {}, expected >= 1", w));
@@ -144,7 +150,12 @@ GradientErrorSeed run_gradient_error_seed(const GradientErrorOptions& o, uint64_
   say(fmt::format("seed {}: {} transitions, Q by {} TD steps (final TD loss {:.3g})", seed, data.n, o.td_steps,
                   out.td_loss));
 
-  // The learned ensemble on the same transitions.
+  // The learned ensemble on the same transitions, or on the first model_transitions of them.
+  out.model_transitions = o.model_transitions == 0 ? data.n : o.model_transitions;
+  if (out.model_transitions > data.n)
+    throw std::invalid_argument(fmt::format("gradient-error experiment: model_transitions {}, but only {} transitions "
+                                            "were collected",
+                                            out.model_transitions, data.n));
   DynamicsModelOptions model_options;
   model_options.members = o.members;
   model_options.hidden = o.model_hidden;
@@ -152,11 +163,11 @@ GradientErrorSeed run_gradient_error_seed(const GradientErrorOptions& o, uint64_
   DynamicsTrainingOptions fit_options;
   fit_options.max_epochs = o.model_max_epochs;
   const DynamicsTrainingReport fit =
-      DynamicsTrainer<double>(model, fit_options).fit(data.s.data(), data.a.data(), data.s_next.data(), nullptr, data.n,
-                                                      rng);
+      DynamicsTrainer<double>(model, fit_options).fit(data.s.data(), data.a.data(), data.s_next.data(), nullptr,
+                                                      out.model_transitions, rng);
   for (double mse : fit.holdout_mse) out.model_holdout_mse += mse / double(fit.holdout_mse.size());
-  say(fmt::format("seed {}: ensemble of {} fit in {} epochs (held-out MSE {:.3g})", seed, o.members, fit.epochs,
-                  out.model_holdout_mse));
+  say(fmt::format("seed {}: ensemble of {} fit on {} transitions in {} epochs (held-out MSE {:.3g})", seed, o.members,
+                  out.model_transitions, fit.epochs, out.model_holdout_mse));
 
   for (int64_t H : o.horizons) {
     MaacObjectiveOptions mo;

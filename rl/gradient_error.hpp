@@ -41,6 +41,9 @@ struct GradientErrorOptions {
   int64_t members = 5;
   std::vector<int64_t> model_hidden{64, 64};
   int64_t model_max_epochs = 100;
+  // The ensemble fits on the first model_transitions of the real transitions (the Q always
+  // on all of them); 0: all. A smaller model budget than the Q's: 5 .. data_episodes * T.
+  int64_t model_transitions = 0;
 
   // Throws std::invalid_argument naming the first bad value.
   void check() const;
@@ -66,7 +69,8 @@ struct GradientErrorRow {
 struct GradientErrorSeed {
   std::vector<double> exact;  // dJ/dK over T steps
   double truncation_gap = 0;  // |dJ_inf/dK - dJ_T/dK|_1 / |dJ_T/dK|_1
-  int64_t transitions = 0;
+  int64_t transitions = 0;        // real transitions (the Q's data)
+  int64_t model_transitions = 0;  // the ensemble's share of them (the first ones)
   double td_loss = 0;                 // fit_policy_q's final TD loss
   double model_holdout_mse = 0;       // mean over members, raw s' - s units
   std::vector<GradientErrorRow> rows;  // per estimator x horizon

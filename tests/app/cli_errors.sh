@@ -90,6 +90,10 @@ expect_error "gain has 1 values" $ge --gain 1 --out "$work/out"
 expect_error "noise_std 0" $ge --noise-std 0 --out "$work/out"
 expect_error "td_steps 0" $ge --td-steps 0 --out "$work/out"
 expect_error "--threads 0" $ge --threads 0 --out "$work/out"
+expect_error "model_transitions 4, expected 0 (all) or 5 .. 5000" $ge --model-transitions 4 --out "$work/out"
+expect_error "model_transitions 201, expected 0 (all) or 5 .. 200" $ge --data-episodes 2 --model-transitions 201 --out "$work/out"
+expect_error "model_transitions -1" $ge --model-transitions -1 --out "$work/out"
+expect_error "hidden width 0" $ge --model-hidden 8,0 --out "$work/out"
 
 rm -rf "$work"
 [ "$failures" -eq 0 ] || { echo "$failures case(s) failed"; exit 1; }
