@@ -203,7 +203,7 @@ TEST_CASE("critic targets reject inputs of the wrong shape") {
   REQUIRE_THROWS_AS(td_target_var(t.policy, t.critic, r, r, s, eps, alpha, 1.5), std::invalid_argument);
   SteveOptions o;
   o.horizon = 1;
-  SteveNoiseVars<double> short_noise{eps, {}, {}};
+  SteveNoiseVars<double> short_noise{eps, {}, {}, {}};  // no per-step noise for horizon 1
   QuadraticReward<double> reward(0.5, 0.1);
   REQUIRE_THROWS_AS(steve_targets_var(t.policy, t.model, t.critic, reward, r, r, s, alpha, short_noise, o),
                     std::invalid_argument);
