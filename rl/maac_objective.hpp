@@ -30,7 +30,7 @@ struct MaacObjectiveOptions {
   MemberChoice member_choice = MemberChoice::per_step;
   EnsembleEvaluation evaluation = EnsembleEvaluation::routed;
   ModelNoiseScale model_noise = ModelNoiseScale::std_dev;
-  Termination termination = Termination::hard;  // m_t: 0/1 masks, or smooth alive probabilities
+  Termination termination = Termination::smooth;  // m_t: smooth alive probabilities (Hopper study, docs/training.md), or 0/1 masks
 };
 
 // All randomness of one objective evaluation, drawn up-front (DESIGN decision 4).

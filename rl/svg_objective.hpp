@@ -26,7 +26,7 @@ struct SvgObjectiveOptions {
   double gamma = 0.99;
   ModelNoiseScale model_noise = ModelNoiseScale::std_dev;
   EnsembleEvaluation evaluation = EnsembleEvaluation::routed;
-  Termination termination = Termination::hard;  // alive(s') of the model step
+  Termination termination = Termination::smooth;  // alive(s') of the model step: as actor.termination
 };
 
 // The randomness of one actor evaluation: the action noise, and one member per row drawn

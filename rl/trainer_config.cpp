@@ -156,8 +156,8 @@ config::BoundSchema<TrainingOptions> make_bindings() {
               FIELD(agent.objective.member_choice))
       .choice("actor.evaluation", EnsembleEvaluation::routed, kEvaluations, "routed ensemble or all-members-then-select",
               FIELD(agent.objective.evaluation))
-      .choice("actor.termination", Termination::hard, kTerminations,
-              "termination on the actor's model path: 0/1 masks (no gradient) or smooth alive probabilities",
+      .choice("actor.termination", Termination::smooth, kTerminations,
+              "termination on the actor's model path: smooth alive probabilities (gradient reaches the actions) or 0/1 masks (none; the paper)",
               FIELD(agent.objective.termination))
       .real("actor.lr", 3e-4, 1e-8, 1.0, "policy learning rate", FIELD(agent.policy_lr))
       .integer("actor.layers", 2, 1, 16, "hidden layers", layer_count(FIELD(agent.policy.hidden)))

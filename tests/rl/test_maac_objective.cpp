@@ -78,6 +78,7 @@ TEST_CASE("MAAC objective gradient w.r.t. the policy matches finite differences"
       o.member_choice = c.members;
       o.evaluation = c.evaluation;
       o.model_noise = c.noise;
+      o.termination = Termination::hard;  // 0/1 masks: some paths end, the rest are untouched
       Rng noise_rng(17);
       auto noise = MaacNoise<double>::draw(o, t.n, t.model, t.act, noise_rng);
       GradcheckFn fn = [&](Tape<double>& tape, const std::vector<Var<double>>&) {

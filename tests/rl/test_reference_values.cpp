@@ -292,6 +292,7 @@ MaacObjectiveOptions options(EnsembleEvaluation evaluation) {
   o.samples_per_state = 1;
   o.gamma = 0.9;
   o.evaluation = evaluation;
+  o.termination = Termination::hard;  // the reference loop applies the 0/1 alive masks
   return o;
 }
 
@@ -745,6 +746,7 @@ TEST_CASE("SVG(1) actor loss and its policy gradient equal a plain float64 loop"
       SvgObjectiveOptions o;
       o.gamma = gamma;
       o.model_noise = noise;
+      o.termination = Termination::hard;  // the reference loop applies the 0/1 alive mask
       double loss = NAN;
       auto run = [&] {
         Tape<double> tape;
