@@ -321,11 +321,12 @@ void Config::assign(const std::string& key, const ConfigValue& value, const std:
   values_[key] = value;
 }
 
-void Config::merge_toml(const std::string& text, const std::string& source) {
+namespace {
+
+toml::table parse_config(const std::string& text, const std::string& source) {
   check_before_parse(text, source);
-  toml::table table;
   try {
-    table = toml::parse(text, source);
+    return toml::parse(text, source);
   } catch (const toml::parse_error& err) {
     // The offending line is quoted: it names the key when the value is the problem.
     size_t line = err.source().begin.line;
@@ -334,23 +335,9 @@ void Config::merge_toml(const std::string& text, const std::string& source) {
       << shown(line_of(text, line)) << "')";
     throw std::invalid_argument("cannot parse config " + s.str());
   }
-  std::vector<std::pair<std::string, const toml::node*>> items;
-  flatten(table, "", items);
-  // All or nothing: a file with one bad key changes no value.
-  std::map<std::string, ConfigValue> before = values_;
-  try {
-    for (const auto& [key, node] : items) {
-      const ConfigEntry* e = schema_->find(key);
-      if (!e) assign(key, ConfigValue{}, source);  // throws: unknown key, with a suggestion
-      assign(key, convert(*e, *node, source), source);
-    }
-  } catch (...) {
-    values_ = std::move(before);
-    throw;
-  }
 }
 
-void Config::merge_toml_file(const std::string& path) {
+std::string read_config_file(const std::string& path) {
   // A folder opens as a stream but reads as empty: name the real problem instead.
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
@@ -359,7 +346,77 @@ void Config::merge_toml_file(const std::string& path) {
   if (!in) throw std::invalid_argument("cannot open config file '" + path + "'");
   std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) throw std::invalid_argument("cannot read config file '" + path + "'");
-  merge_toml(text, path);
+  return text;
+}
+
+// A preset may start from another: `extends = "other.toml"` (relative to the file that
+// says it) layers that file first. Deeper than this is a mistake, not a design.
+constexpr int kMaxExtendsDepth = 8;
+
+}  // namespace
+
+void Config::merge_keys(const std::string& text, const std::string& source) {
+  const toml::table table = parse_config(text, source);
+  std::vector<std::pair<std::string, const toml::node*>> items;
+  flatten(table, "", items);
+  for (const auto& [key, node] : items) {
+    if (key == "extends") continue;  // a file's base, layered by merge_file
+    const ConfigEntry* e = schema_->find(key);
+    if (!e) assign(key, ConfigValue{}, source);  // throws: unknown key, with a suggestion
+    assign(key, convert(*e, *node, source), source);
+  }
+}
+
+void Config::merge_toml(const std::string& text, const std::string& source) {
+  const toml::table table = parse_config(text, source);
+  if (table.contains("extends"))
+    throw std::invalid_argument(source + ": 'extends' names a base file, allowed only at the top of a config file");
+  // All or nothing: a text with one bad key changes no value.
+  std::map<std::string, ConfigValue> before = values_;
+  try {
+    merge_keys(text, source);
+  } catch (...) {
+    values_ = std::move(before);
+    throw;
+  }
+}
+
+void Config::merge_toml_file(const std::string& path) {
+  // All or nothing across the whole chain of bases.
+  std::map<std::string, ConfigValue> before = values_;
+  try {
+    std::vector<std::string> chain;
+    merge_file(path, chain);
+  } catch (...) {
+    values_ = std::move(before);
+    throw;
+  }
+}
+
+void Config::merge_file(const std::string& path, std::vector<std::string>& chain) {
+  const std::string text = read_config_file(path);
+  const toml::table table = parse_config(text, path);
+  if (const toml::node* base = table.get("extends")) {
+    const auto* name = base->as_string();
+    if (!name || name->get().empty())
+      throw std::invalid_argument(path + ": 'extends' expects the path of a base config file (a string)");
+    const std::filesystem::path base_path =
+        (std::filesystem::path(path).parent_path() / name->get()).lexically_normal();
+    std::error_code ec;
+    const std::string here = std::filesystem::weakly_canonical(path, ec).string();
+    chain.push_back(ec ? path : here);
+    const std::string there = std::filesystem::weakly_canonical(base_path, ec).string();
+    if (std::find(chain.begin(), chain.end(), ec ? base_path.string() : there) != chain.end())
+      throw std::invalid_argument(path + ": 'extends' = '" + shown(name->get()) + "' leads back to a file already in the chain");
+    if (int(chain.size()) >= kMaxExtendsDepth)
+      throw std::invalid_argument(path + ": more than " + std::to_string(kMaxExtendsDepth) + " files extend one another");
+    try {
+      merge_file(base_path.string(), chain);
+    } catch (const std::invalid_argument& err) {
+      throw std::invalid_argument(std::string(err.what()) + " (the base of " + path + ")");
+    }
+  }
+  merge_keys(text, path);
 }
 
 void Config::set(const std::string& assignment, const std::string& source) {
@@ -423,9 +480,13 @@ std::string Config::to_toml() const {
 }
 
 std::string markdown_table(const ConfigSchema& schema) {
-  auto cell = [](std::string text) {  // a table cell: a '|' would end it
-    for (size_t at = text.find('|'); at != std::string::npos; at = text.find('|', at + 2)) text.insert(at, "\\");
-    return text;
+  auto cell = [](const std::string& text) {  // a table cell: a '|' would end it
+    std::string out;
+    for (char c : text) {
+      if (c == '|') out += '\\';
+      out += c;
+    }
+    return out;
   };
   std::string out = "| key | default | allowed | meaning |\n|---|---|---|---|\n";
   for (const ConfigEntry& e : schema.entries()) {

@@ -45,6 +45,8 @@ class Config {
   explicit Config(const ConfigSchema& schema);
   // Layers a TOML file (text) and then `key=value` overrides on top of the defaults.
   void merge_toml(const std::string& toml_text, const std::string& source_name);
+  // A file may begin from a base file: `extends = "base.toml"` (relative to this file)
+  // layers the base (and its own bases) first, then this file's keys.
   void merge_toml_file(const std::string& path);
   // "key=value"; errors name `source` (the command-line option that carried it).
   void set(const std::string& assignment, const std::string& source = "--set");
@@ -63,6 +65,8 @@ class Config {
 
  private:
   void assign(const std::string& key, const ConfigValue& value, const std::string& source);
+  void merge_keys(const std::string& toml_text, const std::string& source);  // every key but 'extends'
+  void merge_file(const std::string& path, std::vector<std::string>& chain);
   const ConfigValue& at(const std::string& key) const;
   const ConfigSchema* schema_;
   std::map<std::string, ConfigValue> values_;

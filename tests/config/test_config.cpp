@@ -2,6 +2,9 @@
 // keys bound to the fields they fill (BoundSchema).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "config/bound_schema.hpp"
 #include "config/config.hpp"
 
@@ -142,6 +145,61 @@ TEST_CASE("config files: missing, a folder, read") {
   Config c(s);
   REQUIRE_THROWS_WITH(c.merge_toml_file("/no/such/config.toml"), Contains("cannot open config file '/no/such/config.toml'"));
   REQUIRE_THROWS_WITH(c.merge_toml_file("/tmp"), Contains("'/tmp' is a folder"));
+}
+
+namespace {
+// A fresh folder of config files for one test, removed when it ends.
+struct ConfigFolder {
+  std::filesystem::path dir;
+  explicit ConfigFolder(const std::string& name) : dir(std::filesystem::temp_directory_path() / ("maac_config_" + name)) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "sub");
+  }
+  ~ConfigFolder() { std::filesystem::remove_all(dir); }
+  std::string write(const std::string& file, const std::string& text) const {
+    std::ofstream(dir / file) << text;
+    return (dir / file).string();
+  }
+};
+}  // namespace
+
+TEST_CASE("a config file extends a base file relative to itself, and its own keys win") {
+  ConfigFolder f("extends");
+  f.write("base.toml", "algo = \"sac\"\n[model]\nmembers = 5\n[actor]\nlr = 0.001\n");
+  f.write("sub/middle.toml", "extends = \"../base.toml\"\n[model]\nmembers = 9\n");
+  const std::string top = f.write("sub/top.toml", "extends = \"middle.toml\"\n[actor]\nlr = 0.002\n");
+  ConfigSchema s = schema();
+  Config c(s);
+  c.merge_toml_file(top);
+  CHECK(c.text("algo") == "sac");           // from the base of the base
+  CHECK(c.integer("model.members") == 9);   // the middle file over the base
+  CHECK(c.real("actor.lr") == 0.002);       // the top file over both
+  CHECK(c.text("env.name") == "HalfCheetah");  // untouched: the default
+  // The resolved config holds values only, never the include.
+  CHECK_THAT(c.to_toml(), !Contains("extends"));
+}
+
+TEST_CASE("a bad base is a clear error that names it and changes nothing") {
+  ConfigFolder f("extends_bad");
+  ConfigSchema s = schema();
+  Config c(s);
+  const std::string missing = f.write("missing.toml", "extends = \"nowhere.toml\"\n[model]\nmembers = 3\n");
+  REQUIRE_THROWS_WITH(c.merge_toml_file(missing), Contains("nowhere.toml") && Contains("the base of " + missing));
+  f.write("a.toml", "extends = \"b.toml\"\n[model]\nmembers = 3\n");
+  const std::string b = f.write("b.toml", "extends = \"a.toml\"\n");
+  REQUIRE_THROWS_WITH(c.merge_toml_file(b), Contains("leads back to a file already in the chain"));
+  const std::string self = f.write("self.toml", "extends = \"self.toml\"\n");
+  REQUIRE_THROWS_WITH(c.merge_toml_file(self), Contains("leads back"));
+  const std::string number = f.write("number.toml", "extends = 3\n");
+  REQUIRE_THROWS_WITH(c.merge_toml_file(number), Contains("'extends' expects the path of a base config file"));
+  // A good base under a bad file: nothing of the base stays.
+  f.write("good.toml", "[model]\nmembers = 11\n");
+  const std::string bad_top = f.write("bad_top.toml", "extends = \"good.toml\"\n[model]\nmembers = 1000\n");
+  REQUIRE_THROWS_WITH(c.merge_toml_file(bad_top), Contains("model.members"));
+  CHECK(c.integer("model.members") == 7);
+  // Only a file has a base: not a --set, not a TOML text (a sweep's [base] table).
+  REQUIRE_THROWS_WITH(c.merge_toml("extends = \"good.toml\"\n", "text"), Contains("allowed only at the top of a config file"));
+  REQUIRE_THROWS_WITH(c.set("extends=good.toml"), Contains("extends"));
 }
 
 namespace {
