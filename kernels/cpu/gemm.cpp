@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 #include <type_traits>
+#include <vector>
 
 namespace maac::cpu {
 namespace {
@@ -62,9 +63,25 @@ bool use_openblas(int64_t m, int64_t n, int64_t k) {
 
 CBLAS_TRANSPOSE cblas_op(Trans t) { return t == Trans::yes ? CblasTrans : CblasNoTrans; }
 
+// OpenBLAS packs the operands into a work buffer that it maps once and keeps (one per
+// concurrent caller). On a first-generation Zen VM, when the engine's small GEMMs were the
+// first to touch that buffer, every later GEMM ran about 2.5x slower (a quick-preset update:
+// 190 ms against 75 ms, docs/benchmarks.md); one 512^3 product as the thread's first call
+// touches the buffer in one sweep and removes the difference. About 10 ms once per thread.
+void warm_up_openblas() {
+  thread_local bool warm = false;
+  if (warm) return;
+  warm = true;
+  constexpr int n = 512;
+  const std::vector<float> a(size_t(n) * n, 0.f);
+  std::vector<float> c(size_t(n) * n);
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1.f, a.data(), n, a.data(), n, 0.f, c.data(), n);
+}
+
 template <class T>
 void openblas_gemm(Trans ta, Trans tb, int64_t m, int64_t n, int64_t k, T alpha, const T* A, int64_t lda,
                    const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+  warm_up_openblas();
   // BLAS reads C when beta != 0 only, the same contract as the Eigen path.
   if constexpr (std::is_same_v<T, float>)
     cblas_sgemm(CblasRowMajor, cblas_op(ta), cblas_op(tb), int(m), int(n), int(k), alpha, A, int(lda), B, int(ldb),
