@@ -349,23 +349,49 @@ std::string read_config_file(const std::string& path) {
   return text;
 }
 
-// A preset may start from another: `extends = "other.toml"` (relative to the file that
-// says it) layers that file first. Deeper than this is a mistake, not a design.
-constexpr int kMaxExtendsDepth = 8;
-
 }  // namespace
 
-void Config::merge_keys(const std::string& text, const std::string& source) {
-  const toml::table table = parse_config(text, source);
-  std::vector<std::pair<std::string, const toml::node*>> items;
-  flatten(table, "", items);
-  for (const auto& [key, node] : items) {
-    if (key == "extends") continue;  // a file's base, layered by merge_file
-    const ConfigEntry* e = schema_->find(key);
-    if (!e) assign(key, ConfigValue{}, source);  // throws: unknown key, with a suggestion
-    assign(key, convert(*e, *node, source), source);
+// Layers parsed TOML onto a Config; a friend, so that config.hpp needs no toml++ type.
+struct TomlLayer {
+  // Every key but a file's 'extends', in the document's order.
+  static void merge_keys(Config& config, const toml::table& table, const std::string& source) {
+    std::vector<std::pair<std::string, const toml::node*>> items;
+    flatten(table, "", items);
+    for (const auto& [key, node] : items) {
+      if (key == "extends") continue;  // a file's base, layered by merge_file
+      const ConfigEntry* e = config.schema_->find(key);
+      if (!e) config.assign(key, ConfigValue{}, source);  // throws: unknown key, with a suggestion
+      config.assign(key, convert(*e, *node, source), source);
+    }
   }
-}
+
+  // A file, after its base: `extends = "other.toml"` (relative to the file that says it).
+  // `chain` holds the files already on the way here, to refuse a loop; deeper than
+  // kMaxDepth is a mistake, not a design.
+  static constexpr size_t kMaxDepth = 8;
+  static void merge_file(Config& config, const std::string& path, std::vector<std::string>& chain) {
+    const toml::table table = parse_config(read_config_file(path), path);
+    if (const toml::node* base = table.get("extends")) {
+      const auto* name = base->as_string();
+      if (!name || name->get().empty())
+        throw std::invalid_argument(path + ": 'extends' expects the path of a base config file (a string)");
+      const std::filesystem::path base_path = std::filesystem::path(path).parent_path() / name->get();
+      chain.push_back(std::filesystem::absolute(path).lexically_normal().string());
+      if (std::find(chain.begin(), chain.end(), std::filesystem::absolute(base_path).lexically_normal().string()) !=
+          chain.end())
+        throw std::invalid_argument(path + ": 'extends' = '" + shown(name->get()) +
+                                    "' leads back to a file already in the chain");
+      if (chain.size() >= kMaxDepth)
+        throw std::invalid_argument(path + ": more than " + std::to_string(kMaxDepth) + " files extend one another");
+      try {
+        merge_file(config, base_path.lexically_normal().string(), chain);
+      } catch (const std::invalid_argument& err) {
+        throw std::invalid_argument(std::string(err.what()) + " (the base of " + path + ")");
+      }
+    }
+    merge_keys(config, table, path);
+  }
+};
 
 void Config::merge_toml(const std::string& text, const std::string& source) {
   const toml::table table = parse_config(text, source);
@@ -374,7 +400,7 @@ void Config::merge_toml(const std::string& text, const std::string& source) {
   // All or nothing: a text with one bad key changes no value.
   std::map<std::string, ConfigValue> before = values_;
   try {
-    merge_keys(text, source);
+    TomlLayer::merge_keys(*this, table, source);
   } catch (...) {
     values_ = std::move(before);
     throw;
@@ -386,37 +412,11 @@ void Config::merge_toml_file(const std::string& path) {
   std::map<std::string, ConfigValue> before = values_;
   try {
     std::vector<std::string> chain;
-    merge_file(path, chain);
+    TomlLayer::merge_file(*this, path, chain);
   } catch (...) {
     values_ = std::move(before);
     throw;
   }
-}
-
-void Config::merge_file(const std::string& path, std::vector<std::string>& chain) {
-  const std::string text = read_config_file(path);
-  const toml::table table = parse_config(text, path);
-  if (const toml::node* base = table.get("extends")) {
-    const auto* name = base->as_string();
-    if (!name || name->get().empty())
-      throw std::invalid_argument(path + ": 'extends' expects the path of a base config file (a string)");
-    const std::filesystem::path base_path =
-        (std::filesystem::path(path).parent_path() / name->get()).lexically_normal();
-    std::error_code ec;
-    const std::string here = std::filesystem::weakly_canonical(path, ec).string();
-    chain.push_back(ec ? path : here);
-    const std::string there = std::filesystem::weakly_canonical(base_path, ec).string();
-    if (std::find(chain.begin(), chain.end(), ec ? base_path.string() : there) != chain.end())
-      throw std::invalid_argument(path + ": 'extends' = '" + shown(name->get()) + "' leads back to a file already in the chain");
-    if (int(chain.size()) >= kMaxExtendsDepth)
-      throw std::invalid_argument(path + ": more than " + std::to_string(kMaxExtendsDepth) + " files extend one another");
-    try {
-      merge_file(base_path.string(), chain);
-    } catch (const std::invalid_argument& err) {
-      throw std::invalid_argument(std::string(err.what()) + " (the base of " + path + ")");
-    }
-  }
-  merge_keys(text, path);
 }
 
 void Config::set(const std::string& assignment, const std::string& source) {

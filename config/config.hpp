@@ -65,8 +65,7 @@ class Config {
 
  private:
   void assign(const std::string& key, const ConfigValue& value, const std::string& source);
-  void merge_keys(const std::string& toml_text, const std::string& source);  // every key but 'extends'
-  void merge_file(const std::string& path, std::vector<std::string>& chain);
+  friend struct TomlLayer;  // config.cpp: layers a parsed TOML table (and a file's bases)
   const ConfigValue& at(const std::string& key) const;
   const ConfigSchema* schema_;
   std::map<std::string, ConfigValue> values_;

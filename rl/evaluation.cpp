@@ -51,7 +51,7 @@ LoadedAgent load_agent(const std::string& path, Device device) {
   if (text.empty()) throw std::runtime_error("'" + path + "' holds no maac run configuration");
   out.config->merge_toml(text, path);
   // Where this process evaluates, whatever device the run trained on.
-  out.config->set(key::device + ("=" + std::string(device_name(device))));
+  out.config->set(std::string(key::device) + "=" + device_name(device));
   TrainerOptions t = trainer_options(*out.config);
   out.env = envs::make_env(t.env, t.env_options());
   out.agent = std::make_unique<Agent>(out.env->obs_dim(), out.env->act_dim(), agent_options(*out.config),
