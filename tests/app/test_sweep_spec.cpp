@@ -9,6 +9,7 @@
 
 #include "app/sweep_spec.hpp"
 #include "rl/trainer_config.hpp"
+#include "tests/temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using maac::app::load_sweep_spec;
@@ -17,14 +18,9 @@ using Catch::Contains;
 
 namespace {
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("maac_sweep_spec_" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path / "configs"); }
-  ~TempDir() { fs::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name) << text;
-    return (path / name).string();
-  }
+// Each test's spec files, in a folder of its own.
+struct TempDir : maac::test::TempDir {
+  TempDir() : maac::test::TempDir("maac_sweep_spec") {}
 };
 
 // The row's resolved config, as `maac train` builds it from the row's arguments.

@@ -2,11 +2,9 @@
 // keys bound to the fields they fill (BoundSchema).
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-#include <fstream>
-
 #include "config/bound_schema.hpp"
 #include "config/config.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace maac::config;
 using Catch::Contains;
@@ -147,24 +145,8 @@ TEST_CASE("config files: missing, a folder, read") {
   REQUIRE_THROWS_WITH(c.merge_toml_file("/tmp"), Contains("'/tmp' is a folder"));
 }
 
-namespace {
-// A fresh folder of config files for one test, removed when it ends.
-struct ConfigFolder {
-  std::filesystem::path dir;
-  explicit ConfigFolder(const std::string& name) : dir(std::filesystem::temp_directory_path() / ("maac_config_" + name)) {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir / "sub");
-  }
-  ~ConfigFolder() { std::filesystem::remove_all(dir); }
-  std::string write(const std::string& file, const std::string& text) const {
-    std::ofstream(dir / file) << text;
-    return (dir / file).string();
-  }
-};
-}  // namespace
-
 TEST_CASE("a config file extends a base file relative to itself, and its own keys win") {
-  ConfigFolder f("extends");
+  maac::test::TempDir f("maac_config_extends");
   f.write("base.toml", "algo = \"sac\"\n[model]\nmembers = 5\n[actor]\nlr = 0.001\n");
   f.write("sub/middle.toml", "extends = \"../base.toml\"\n[model]\nmembers = 9\n");
   const std::string top = f.write("sub/top.toml", "extends = \"middle.toml\"\n[actor]\nlr = 0.002\n");
@@ -180,7 +162,7 @@ TEST_CASE("a config file extends a base file relative to itself, and its own key
 }
 
 TEST_CASE("a bad base is a clear error that names it and changes nothing") {
-  ConfigFolder f("extends_bad");
+  maac::test::TempDir f("maac_config_extends_bad");
   ConfigSchema s = schema();
   Config c(s);
   const std::string missing = f.write("missing.toml", "extends = \"nowhere.toml\"\n[model]\nmembers = 3\n");
